@@ -1,0 +1,103 @@
+package models
+
+import (
+	"gorm.io/gorm"
+
+	"context"
+	"time"
+)
+
+// ContactStore reads and writes customer contacts and contact lists.
+type ContactStore struct{ db *DB }
+
+// Create inserts c; a taken e-mail address returns ErrConflict.
+func (s *ContactStore) Create(ctx context.Context, c *Contact) error {
+	c.Email = NormalizeEmail(c.Email)
+	if c.Properties == nil {
+		c.Properties = Props{}
+	}
+	return mapErr("create contact", s.db.Gorm.WithContext(ctx).Create(c).Error)
+}
+
+// ByID returns one contact.
+func (s *ContactStore) ByID(ctx context.Context, id int64) (Contact, error) {
+	var c Contact
+	err := s.db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, mapErr("contact by id", err)
+}
+
+// ByEmail returns the contact with that address.
+func (s *ContactStore) ByEmail(ctx context.Context, email string) (Contact, error) {
+	var c Contact
+	err := s.db.Gorm.WithContext(ctx).Where("email = ?", NormalizeEmail(email)).Take(&c).Error
+	return c, mapErr("contact by email", err)
+}
+
+// SetPassword replaces a contact's password hash and marks the address verified at t (setting
+// a password always follows proof of the address: a link sent to it).
+func (s *ContactStore) SetPassword(ctx context.Context, id int64, hash string, t time.Time) error {
+	res := s.db.Gorm.WithContext(ctx).Model(&Contact{}).Where("id = ?", id).
+		Updates(map[string]any{"password_hash": hash, "updated_at": t,
+			"email_verified_at": gorm.Expr("COALESCE(email_verified_at, ?)", t)})
+	if res.Error != nil {
+		return mapErr("set contact password", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CreateList inserts a contact list.
+func (s *ContactStore) CreateList(ctx context.Context, l *ContactList) error {
+	if l.Rule == nil {
+		l.Rule = Props{}
+	}
+	return mapErr("create contact list", s.db.Gorm.WithContext(ctx).Create(l).Error)
+}
+
+// AddToList puts contacts on a static list; members already there stay as they are.
+func (s *ContactStore) AddToList(ctx context.Context, listID int64, contactIDs []int64, t time.Time) error {
+	for _, id := range contactIDs {
+		err := s.db.Gorm.WithContext(ctx).Exec(
+			`INSERT INTO contact_list_members (list_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			listID, id, t).Error
+		if err != nil {
+			return mapErr("add to list", err)
+		}
+	}
+	return nil
+}
+
+// InList reports whether a contact is on a list.
+func (s *ContactStore) InList(ctx context.Context, listID, contactID int64) (bool, error) {
+	var n int64
+	err := s.db.Gorm.WithContext(ctx).Model(&ContactListMember{}).
+		Where("list_id = ? AND contact_id = ?", listID, contactID).Count(&n).Error
+	return n > 0, mapErr("in list", err)
+}
+
+// CompanyStore reads and writes customer companies.
+type CompanyStore struct{ db *DB }
+
+// Create inserts a company.
+func (s *CompanyStore) Create(ctx context.Context, c *Company) error {
+	if c.Properties == nil {
+		c.Properties = Props{}
+	}
+	return mapErr("create company", s.db.Gorm.WithContext(ctx).Create(c).Error)
+}
+
+// ByID returns one company.
+func (s *CompanyStore) ByID(ctx context.Context, id int64) (Company, error) {
+	var c Company
+	err := s.db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, mapErr("company by id", err)
+}
+
+// ByName returns the first company with exactly that name.
+func (s *CompanyStore) ByName(ctx context.Context, name string) (Company, error) {
+	var c Company
+	err := s.db.Gorm.WithContext(ctx).Where("name = ?", name).Order("id").Take(&c).Error
+	return c, mapErr("company by name", err)
+}
