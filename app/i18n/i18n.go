@@ -1,0 +1,139 @@
+// Package i18n translates every string a person sees. Messages live in embedded JSON files, one
+// per language (en.json is the source; pt-BR.json must have every key it has).
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// Language is one language pages can be shown in.
+type Language struct {
+	Tag  string // BCP 47, e.g. "pt-BR"
+	Name string // its own name for itself, e.g. "Português (Brasil)"
+}
+
+// Supported lists the languages Portico ships, default first.
+var Supported = []Language{
+	{Tag: "en", Name: "English"},
+	{Tag: "pt-BR", Name: "Português (Brasil)"},
+}
+
+// Translator looks messages up by ID in one language, falling back to English.
+type Translator struct {
+	bundle     *goi18n.Bundle
+	localizers map[string]*goi18n.Localizer
+	matcher    language.Matcher
+}
+
+// New loads every embedded message file.
+func New() (*Translator, error) {
+	b := goi18n.NewBundle(language.English)
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		data, err := files.ReadFile(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.ParseMessageFileBytes(data, e.Name()); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
+		}
+	}
+	t := &Translator{bundle: b, localizers: map[string]*goi18n.Localizer{}}
+	tags := make([]language.Tag, 0, len(Supported))
+	for _, l := range Supported {
+		t.localizers[l.Tag] = goi18n.NewLocalizer(b, l.Tag, "en")
+		tags = append(tags, language.MustParse(l.Tag))
+	}
+	t.matcher = language.NewMatcher(tags)
+	return t, nil
+}
+
+// T returns message id in lang. data holds template values as alternating name, value pairs
+// ("Name", "Ana"); a "Count" value also picks the plural form. A missing message returns the ID
+// itself, which the tests catch.
+func (t *Translator) T(lang, id string, data ...any) string {
+	loc, ok := t.localizers[lang]
+	if !ok {
+		loc = t.localizers["en"]
+	}
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		m := make(map[string]any, len(data)/2)
+		for i := 0; i+1 < len(data); i += 2 {
+			k := fmt.Sprint(data[i])
+			m[k] = data[i+1]
+			if k == "Count" {
+				cfg.PluralCount = data[i+1]
+			}
+		}
+		cfg.TemplateData = m
+	}
+	s, err := loc.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Has reports whether lang defines id itself (without falling back).
+func (t *Translator) Has(lang, id string) bool {
+	loc := goi18n.NewLocalizer(t.bundle, lang)
+	_, tag, err := loc.LocalizeWithTag(&goi18n.LocalizeConfig{MessageID: id})
+	return err == nil && tag.String() == lang
+}
+
+// Supports reports whether lang is one of the shipped languages.
+func (t *Translator) Supports(lang string) bool {
+	_, ok := t.localizers[lang]
+	return ok
+}
+
+// Match picks the best of the enabled languages for an Accept-Language header, or fallback.
+func (t *Translator) Match(acceptLanguage string, enabled []string, fallback string) string {
+	if acceptLanguage == "" || len(enabled) == 0 {
+		return fallback
+	}
+	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(prefs) == 0 {
+		return fallback
+	}
+	tags := make([]language.Tag, len(enabled))
+	for i, e := range enabled {
+		tags[i] = language.Make(e)
+	}
+	_, idx, conf := language.NewMatcher(tags).Match(prefs...)
+	if conf == language.No {
+		return fallback
+	}
+	return enabled[idx]
+}
+
+// IDs lists every message ID defined for lang, sorted (for the completeness test).
+func IDs(lang string) ([]string, error) {
+	data, err := files.ReadFile(lang + ".json")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("i18n: %s.json: %w", lang, err)
+	}
+	ids := make([]string, 0, len(m))
+	for k := range m {
+		ids = append(ids, k)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}

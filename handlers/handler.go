@@ -1,0 +1,82 @@
+// Package handlers is Portico's HTTP layer: routes, sessions, CSRF, rendering and one file per
+// page area. Handlers read input, make one app or store call, and render or redirect.
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"portico/app"
+	"portico/app/i18n"
+	"portico/config"
+)
+
+// Deps is what the HTTP layer needs; main builds it.
+type Deps struct {
+	App        *app.App
+	Config     config.Config
+	Translator *i18n.Translator
+	Log        *slog.Logger
+}
+
+// Handler holds everything the HTTP handlers share. It is built once and read-only afterwards.
+type Handler struct {
+	app        *app.App
+	cfg        config.Config
+	tr         *i18n.Translator
+	log        *slog.Logger
+	assets     *assetTable
+	sessions   *dbStore
+	cookieName string
+	csrfKey    []byte
+	proxies    []netip.Prefix
+	routes     []routeInfo
+}
+
+// New builds the Fiber application with every route, middleware and the error handler.
+func New(d Deps) (*fiber.App, *Handler, error) {
+	h := &Handler{app: d.App, cfg: d.Config, tr: d.Translator, log: d.Log}
+	var err error
+	if h.assets, err = loadAssets(); err != nil {
+		return nil, nil, err
+	}
+	if h.proxies, err = parseProxies(d.Config.TrustedProxies); err != nil {
+		return nil, nil, err
+	}
+	if h.csrfKey, err = csrfKeyFrom(d.Config.SecretKey); err != nil {
+		return nil, nil, err
+	}
+	h.cookieName = "portico_session"
+	if d.Config.SecureCookies() {
+		// __Host- binds the cookie to this exact host over HTTPS: no subdomain can set or
+		// shadow it (session fixation via a sibling host).
+		h.cookieName = "__Host-portico_session"
+	}
+	h.sessions = newDBStore(h)
+	engine, err := newEngine(h.assets)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := fiber.New(fiber.Config{
+		Views: engine,
+		// Immutable: values from c.Params/c.FormValue are copied, so they stay valid after the
+		// handler returns (fasthttp reuses its buffers); stores and logs may keep them.
+		Immutable:             true,
+		BodyLimit:             int(d.Config.MaxUploadBytes) + 1<<20,
+		ErrorHandler:          h.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		AppName:               "Portico",
+	})
+	h.registerRoutes(f)
+	if len(h.routes) == 0 {
+		return nil, nil, fmt.Errorf("handlers: no routes")
+	}
+	return f, h, nil
+}
