@@ -18,7 +18,7 @@ func TestStaffLoginJourney(t *testing.T) {
 
 		cases := []struct {
 			name, email, home string
-			adminStatus      int
+			adminStatus       int
 		}{
 			{"admin lands in admin", "ada@example.com", "/admin", http.StatusOK},
 			{"agent lands in desk", "bob@example.com", "/desk", http.StatusForbidden},

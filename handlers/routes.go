@@ -9,11 +9,11 @@ import (
 type policy string
 
 const (
-	public   policy = "public"   // anyone, signed in or not
-	anyStaff policy = "staff"    // signed-in admins and agents
-	admins   policy = "admin"    // signed-in admins only
-	portal   policy = "portal"   // the customer portal: public pages now, contacts' pages later
-	assets   policy = "static"   // static files (no session work at all)
+	public   policy = "public" // anyone, signed in or not
+	anyStaff policy = "staff"  // signed-in admins and agents
+	admins   policy = "admin"  // signed-in admins only
+	portal   policy = "portal" // the customer portal: public pages now, contacts' pages later
+	assets   policy = "static" // static files (no session work at all)
 )
 
 // routeInfo records one route for the route-walking tests.

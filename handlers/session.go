@@ -246,7 +246,7 @@ func bridgeRequest(c *fiber.Ctx) *http.Request {
 // headerWriter captures the headers gorilla/sessions writes.
 type headerWriter struct{ h http.Header }
 
-func (w *headerWriter) Header() http.Header       { return w.h }
+func (w *headerWriter) Header() http.Header         { return w.h }
 func (w *headerWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerWriter) WriteHeader(int)             {}
 

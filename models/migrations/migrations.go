@@ -5,8 +5,8 @@ package migrations
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
