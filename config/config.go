@@ -165,20 +165,27 @@ func (c *Config) EnsureSecretKey() (bool, error) {
 		return false, err
 	}
 	c.SecretKey = hex.EncodeToString(key)
-	// O_EXCL: when two processes race on a fresh folder, the loser reads the winner's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		c.SecretKey = ""
-		return c.EnsureSecretKey()
-	}
+	// Write a temporary file, then hard-link it into place: the link either creates the key file
+	// whole or fails because another process won the race, whose key we then read.
+	tmp, err := os.CreateTemp(c.DataDir, "secret.key.*")
 	if err != nil {
-		return false, fmt.Errorf("config: write %s: %w", path, err)
+		return false, fmt.Errorf("config: write secret key: %w", err)
 	}
-	if _, err := f.WriteString(c.SecretKey + "\n"); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(c.SecretKey + "\n"); err != nil {
+		tmp.Close()
 		return false, err
 	}
-	return true, f.Close()
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		c.SecretKey = ""
+		return c.EnsureSecretKey()
+	} else if err != nil {
+		return false, fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return true, nil
 }
 
 // Usage writes every setting with its default and description, for --help.
