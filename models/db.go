@@ -5,8 +5,8 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,7 +43,6 @@ type Options struct {
 	DatabaseURL string // postgres://… or empty for SQLite
 	SQLitePath  string // file of the embedded database
 	MaxConns    int    // PostgreSQL pool size
-	Logger      *slog.Logger
 }
 
 // Open connects to PostgreSQL when DatabaseURL is set, otherwise opens (creating) the embedded
@@ -67,7 +66,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 func openPostgres(ctx context.Context, opts Options, gcfg *gorm.Config) (*DB, error) {
 	pcfg, err := pgxpool.ParseConfig(opts.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("models: DATABASE_URL: %s", redactParseError(err))
+		// The parse error may quote the URL, password included: keep it out of logs.
+		return nil, errors.New("models: DATABASE_URL cannot be parsed (expected postgres://user:password@host:5432/db)")
 	}
 	if opts.MaxConns > 0 {
 		pcfg.MaxConns = int32(opts.MaxConns)
@@ -143,7 +143,3 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.Gorm.WithContext(ctx).Transaction(fn)
 }
 
-// redactParseError keeps a password in a malformed URL out of logs.
-func redactParseError(err error) string {
-	return "cannot parse the URL (check its form: postgres://user:password@host:5432/db)"
-}
