@@ -142,4 +142,3 @@ func (db *DB) Close() error {
 func (db *DB) WithTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return db.Gorm.WithContext(ctx).Transaction(fn)
 }
-
