@@ -1,10 +1,11 @@
 package models
 
 import (
-	"gorm.io/gorm"
-
 	"context"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ContactStore reads and writes customer contacts and contact lists.
@@ -56,17 +57,18 @@ func (s *ContactStore) CreateList(ctx context.Context, l *ContactList) error {
 	return mapErr("create contact list", s.db.Gorm.WithContext(ctx).Create(l).Error)
 }
 
-// AddToList puts contacts on a static list; members already there stay as they are.
+// AddToList puts contacts on a static list in one statement; members already there stay as
+// they are.
 func (s *ContactStore) AddToList(ctx context.Context, listID int64, contactIDs []int64, t time.Time) error {
-	for _, id := range contactIDs {
-		err := s.db.Gorm.WithContext(ctx).Exec(
-			`INSERT INTO contact_list_members (list_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			listID, id, t).Error
-		if err != nil {
-			return mapErr("add to list", err)
-		}
+	if len(contactIDs) == 0 {
+		return nil
 	}
-	return nil
+	rows := make([]ContactListMember, len(contactIDs))
+	for i, id := range contactIDs {
+		rows[i] = ContactListMember{ListID: listID, ContactID: id, AddedAt: t}
+	}
+	err := s.db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error
+	return mapErr("add to list", err)
 }
 
 // InList reports whether a contact is on a list.

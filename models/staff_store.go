@@ -1,10 +1,10 @@
 package models
 
 import (
-	"gorm.io/gorm"
-
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // StaffStore reads and writes staff accounts and teams.

@@ -281,3 +281,32 @@ func TestParseRef(t *testing.T) {
 		}
 	}
 }
+
+func TestTicketStageMustBelongToPipeline(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStores(db)
+		ctx := context.Background()
+		p := seedPipeline(t, s)
+		other := models.Pipeline{Name: "Other", Stages: []models.PipelineStage{{Name: "Open", Position: 1}}}
+		if err := s.Pipelines.Create(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
+		var ve *models.ValidationError
+		bad := &models.Ticket{Subject: "x", PipelineID: p.ID, StageID: other.Stages[0].ID, SourceChannel: models.ChannelAPI}
+		if err := s.Tickets.Create(ctx, bad); !errors.As(err, &ve) || ve.Field != "stage" {
+			t.Fatalf("foreign stage: err = %v", err)
+		}
+		closed := p.Stages[1]
+		tk := &models.Ticket{Subject: "y", PipelineID: p.ID, StageID: closed.ID, SourceChannel: models.ChannelAPI, IsClosed: false}
+		if err := s.Tickets.Create(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Tickets.ByID(ctx, tk.ID)
+		if !got.IsClosed {
+			t.Fatal("IsClosed not taken from the closed stage")
+		}
+		if n, _ := s.Tickets.Count(ctx); n != 1 {
+			t.Fatalf("tickets = %d, want 1 (the refused one must not be stored)", n)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,7 +25,7 @@ func reserveNumbers(tx *gorm.DB, n int) (int64, error) {
 
 // Create inserts t with the next public number. The caller sets the stage and IsClosed.
 func (s *TicketStore) Create(ctx context.Context, t *Ticket) error {
-	return mapErr("create ticket", s.db.WithTx(ctx, func(tx *gorm.DB) error {
+	return mapTicketErr("create ticket", s.db.WithTx(ctx, func(tx *gorm.DB) error {
 		return createTickets(tx, []*Ticket{t})
 	}))
 }
@@ -34,12 +35,15 @@ func (s *TicketStore) CreateBatch(ctx context.Context, ts []*Ticket) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	return mapErr("create tickets", s.db.WithTx(ctx, func(tx *gorm.DB) error {
+	return mapTicketErr("create tickets", s.db.WithTx(ctx, func(tx *gorm.DB) error {
 		return createTickets(tx, ts)
 	}))
 }
 
 func createTickets(tx *gorm.DB, ts []*Ticket) error {
+	if err := applyStages(tx, ts); err != nil {
+		return err
+	}
 	first, err := reserveNumbers(tx, len(ts))
 	if err != nil {
 		return err
@@ -57,6 +61,36 @@ func createTickets(tx *gorm.DB, ts []*Ticket) error {
 		}
 	}
 	return tx.CreateInBatches(ts, 200).Error
+}
+
+// applyStages checks that every ticket's stage belongs to its pipeline and copies the stage's
+// open/closed state onto the ticket, so IsClosed can never drift from the stage. One query for
+// all the distinct stages of a batch.
+func applyStages(tx *gorm.DB, ts []*Ticket) error {
+	ids := make([]int64, 0, 4)
+	seen := map[int64]bool{}
+	for _, t := range ts {
+		if !seen[t.StageID] {
+			seen[t.StageID] = true
+			ids = append(ids, t.StageID)
+		}
+	}
+	var stages []PipelineStage
+	if err := tx.Where("id IN ?", ids).Find(&stages).Error; err != nil {
+		return err
+	}
+	byID := make(map[int64]PipelineStage, len(stages))
+	for _, st := range stages {
+		byID[st.ID] = st
+	}
+	for _, t := range ts {
+		st, ok := byID[t.StageID]
+		if !ok || st.PipelineID != t.PipelineID {
+			return Invalid("stage", "error.stage_not_in_pipeline")
+		}
+		t.IsClosed = st.IsClosed
+	}
+	return nil
 }
 
 // ByID returns one ticket (staff side: callers check access first).
@@ -110,7 +144,8 @@ func addMessage(tx *gorm.DB, m *Message) error {
 			return err
 		}
 	}
-	if err := tx.Model(&Thread{}).Where("id = ?", m.ThreadID).
+	// Guarded like the ticket below: a message imported out of order never moves times back.
+	if err := tx.Model(&Thread{}).Where("id = ? AND last_message_at < ?", m.ThreadID, m.CreatedAt).
 		Update("last_message_at", m.CreatedAt).Error; err != nil {
 		return err
 	}
@@ -171,4 +206,13 @@ func (s *TicketStore) SetActivity(ctx context.Context, id int64, created, last t
 	err := s.db.Gorm.WithContext(ctx).Model(&Ticket{}).Where("id = ?", id).
 		Updates(map[string]any{"created_at": created, "last_activity_at": last, "updated_at": last}).Error
 	return mapErr("set ticket activity", err)
+}
+
+// mapTicketErr keeps validation errors from applyStages as they are.
+func mapTicketErr(op string, err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return mapErr(op, err)
 }

@@ -102,6 +102,8 @@ CREATE TABLE pipelines (
     updated_at {{ts}} NOT NULL
 );
 CREATE UNIQUE INDEX pipelines_name ON pipelines (name);
+-- At most one default pipeline.
+CREATE UNIQUE INDEX pipelines_one_default ON pipelines (is_default) WHERE is_default;
 
 CREATE TABLE pipeline_stages (
     id          {{pk}},
