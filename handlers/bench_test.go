@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"portico/app"
+	"portico/models"
+)
+
+// BenchmarkDeskPage renders the signed-in desk page (25 tickets) through the whole middleware
+// chain: session lookup, user load, query, template.
+func BenchmarkDeskPage(b *testing.B) {
+	s := newSQLiteServer(b)
+	if _, err := s.app.SeedDemo(context.Background(), app.DemoOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	s.staff(models.RoleAgent, "bench@example.com")
+	br := s.browser()
+	br.login("bench@example.com", "correct horse battery")
+	cookie := s.h.cookieName + "=" + br.sessionCookie()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/desk", nil)
+		req.Header.Set("Cookie", cookie)
+		resp, err := s.fiber.Test(req, -1)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("status %v, %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+}
+
+// BenchmarkLoginPage renders the anonymous sign-in page.
+func BenchmarkLoginPage(b *testing.B) {
+	s := newSQLiteServer(b)
+	for b.Loop() {
+		resp, err := s.fiber.Test(httptest.NewRequest("GET", "/login", nil), -1)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
