@@ -156,7 +156,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		case <-ctx.Done():
 		}
 		log.Info("shutting down: finishing requests in flight", "timeout", cfg.ShutdownTimeout.String())
-		return f.ShutdownWithTimeout(cfg.ShutdownTimeout)
+		err = f.ShutdownWithTimeout(cfg.ShutdownTimeout)
+		// fasthttp ignores a Shutdown that arrives before Serve has started accepting; closing
+		// the listener ourselves stops it in that case too, so the database is never closed
+		// under a running server.
+		ln.Close()
+		select {
+		case <-served:
+		case <-time.After(cfg.ShutdownTimeout):
+		}
+		return err
 	})
 }
 
