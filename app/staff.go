@@ -30,6 +30,7 @@ func (a *App) StaffSignIn(ctx context.Context, email, password, ip string) (mode
 	email = models.NormalizeEmail(email)
 	keys := a.loginKeys("staff", email, ip)
 	if err := a.checkThrottle(ctx, keys); err != nil {
+		a.Log.Warn("login refused: throttled", "kind", "staff", "email", email, "ip", ip)
 		return models.StaffUser{}, err
 	}
 	u, err := a.Stores.Staff.ByEmail(ctx, email)
@@ -42,7 +43,7 @@ func (a *App) StaffSignIn(ctx context.Context, email, password, ip string) (mode
 	}
 	if !CheckPassword(hash, password) || !u.CanSignIn() {
 		a.countFailure(ctx, keys)
-		a.Log.Info("login failed", "kind", "staff", "ip", ip)
+		a.Log.Info("login failed", "kind", "staff", "email", email, "ip", ip)
 		return models.StaffUser{}, ErrBadCredentials
 	}
 	if err := a.Stores.RateLimits.Reset(ctx, keys.account); err != nil {

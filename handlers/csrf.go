@@ -65,13 +65,26 @@ func (h *Handler) checkCSRF(c *fiber.Ctx) error {
 	token := h.viewer(c).Token
 	sent := c.Get(CSRFHeader)
 	if sent == "" {
-		sent = c.FormValue(CSRFField)
+		sent = formToken(c)
 	}
 	if token == "" || sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(h.csrfFor(token))) != 1 {
-		h.log.Warn("csrf: token missing or invalid", "ip", h.clientIP(c), "route", c.Path())
+		// The route pattern, never the raw path: a path may carry a token of its own.
+		h.log.Warn("csrf: token missing or invalid", "ip", h.clientIP(c), "route", c.Route().Path)
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// formToken reads the token from the request body only. c.FormValue would also take it from
+// the query string, which would invite tokens into URLs, logs and Referer headers.
+func formToken(c *fiber.Ctx) string {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if mf, err := c.MultipartForm(); err == nil && len(mf.Value[CSRFField]) > 0 {
+			return mf.Value[CSRFField][0]
+		}
+		return ""
+	}
+	return string(c.Request().PostArgs().Peek(CSRFField))
 }
 
 // sameOrigin checks the browser's own statement of where a request comes from. Browsers send

@@ -109,18 +109,26 @@ func redirect(c *fiber.Ctx, to string) error {
 
 // setFlash stores a message ID for the next page in a short-lived cookie.
 func (h *Handler) setFlash(c *fiber.Ctx, kind, messageID string) {
-	c.Cookie(&fiber.Cookie{Name: "portico_flash", Value: kind + ":" + messageID, Path: "/",
+	c.Cookie(&fiber.Cookie{Name: h.flashCookie(), Value: kind + ":" + messageID, Path: "/",
 		MaxAge: 60, HTTPOnly: true, Secure: h.cfg.SecureCookies(), SameSite: "Lax"})
+}
+
+// flashCookie names the flash cookie, with the __Host- prefix over HTTPS like the session's.
+func (h *Handler) flashCookie() string {
+	if h.cfg.SecureCookies() {
+		return "__Host-portico_flash"
+	}
+	return "portico_flash"
 }
 
 // takeFlash reads and clears the flash cookie. Only message IDs under "flash." are shown, so a
 // forged cookie can display nothing but our own texts.
 func (h *Handler) takeFlash(c *fiber.Ctx, lang string) *Flash {
-	raw := c.Cookies("portico_flash")
+	raw := c.Cookies(h.flashCookie())
 	if raw == "" {
 		return nil
 	}
-	c.Cookie(&fiber.Cookie{Name: "portico_flash", Value: "", Path: "/", MaxAge: -1,
+	c.Cookie(&fiber.Cookie{Name: h.flashCookie(), Value: "", Path: "/", MaxAge: -1,
 		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: h.cfg.SecureCookies(), SameSite: "Lax"})
 	kind, id, ok := strings.Cut(raw, ":")
 	if !ok || !strings.HasPrefix(id, "flash.") || (kind != "info" && kind != "error") {

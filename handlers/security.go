@@ -82,7 +82,13 @@ func (h *Handler) clientIP(c *fiber.Ctx) string {
 	if !h.trusted(peer) {
 		return peer.String()
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	// Every X-Forwarded-For line, in order: some proxies add a line of their own instead of
+	// appending to the client's, and the first line is the client's to write.
+	var lines []string
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		lines = append(lines, string(v))
+	}
+	hops := strings.Split(strings.Join(lines, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

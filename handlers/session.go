@@ -67,7 +67,12 @@ func (h *Handler) viewer(c *fiber.Ctx) *Viewer {
 // cookie back after it, once, if the handler changed it.
 func (h *Handler) loadSession(c *fiber.Ctx) error {
 	r := bridgeRequest(c)
-	sess, _ := h.sessions.Get(r, h.cookieName) // errors leave an anonymous session
+	sess, err := h.sessions.Get(r, h.cookieName)
+	if err != nil {
+		// The database did not answer: say so, rather than treat a signed-in user as a stranger.
+		h.log.Error("load session", "err", err)
+		return fiber.ErrServiceUnavailable
+	}
 	v := &Viewer{Token: sess.ID}
 	if !sess.IsNew {
 		if err := h.loadUser(c, v, sess); err != nil {
@@ -75,7 +80,7 @@ func (h *Handler) loadSession(c *fiber.Ctx) error {
 		}
 	}
 	c.Locals(localViewer, v)
-	err := c.Next()
+	err = c.Next()
 	if v.cookieDirty || v.clear {
 		sess.ID = v.Token
 		if v.clear {
