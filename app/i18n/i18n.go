@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -31,7 +33,7 @@ var Supported = []Language{
 type Translator struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
-	matcher    language.Matcher
+	matchers   sync.Map // comma-joined enabled languages → language.Matcher
 }
 
 // New loads every embedded message file.
@@ -51,12 +53,9 @@ func New() (*Translator, error) {
 		}
 	}
 	t := &Translator{bundle: b, localizers: map[string]*goi18n.Localizer{}}
-	tags := make([]language.Tag, 0, len(Supported))
 	for _, l := range Supported {
 		t.localizers[l.Tag] = goi18n.NewLocalizer(b, l.Tag, "en")
-		tags = append(tags, language.MustParse(l.Tag))
 	}
-	t.matcher = language.NewMatcher(tags)
 	return t, nil
 }
 
@@ -109,15 +108,27 @@ func (t *Translator) Match(acceptLanguage string, enabled []string, fallback str
 	if err != nil || len(prefs) == 0 {
 		return fallback
 	}
-	tags := make([]language.Tag, len(enabled))
-	for i, e := range enabled {
-		tags[i] = language.Make(e)
-	}
-	_, idx, conf := language.NewMatcher(tags).Match(prefs...)
+	_, idx, conf := t.matcherFor(enabled).Match(prefs...)
 	if conf == language.No {
 		return fallback
 	}
 	return enabled[idx]
+}
+
+// matcherFor returns a matcher over the enabled languages, built once per distinct list: building
+// one per request showed up in profiles.
+func (t *Translator) matcherFor(enabled []string) language.Matcher {
+	key := strings.Join(enabled, ",")
+	if m, ok := t.matchers.Load(key); ok {
+		return m.(language.Matcher)
+	}
+	tags := make([]language.Tag, len(enabled))
+	for i, e := range enabled {
+		tags[i] = language.Make(e)
+	}
+	m := language.NewMatcher(tags)
+	t.matchers.Store(key, m)
+	return m
 }
 
 // IDs lists every message ID defined for lang, sorted (for the completeness test).
