@@ -64,7 +64,12 @@ func testConfig(t testing.TB) config.Config {
 
 func newTestServer(t testing.TB, db *models.DB, cfg config.Config) *testServer {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return newTestServerWithLog(t, db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newTestServerWithLog is newTestServer with a logger of the test's choosing.
+func newTestServerWithLog(t testing.TB, db *models.DB, cfg config.Config, log *slog.Logger) *testServer {
+	t.Helper()
 	storage, err := app.NewDiskStorage(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -27,8 +27,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"portico/app"
-	"portico/app/i18n"
-	"portico/config"
 	"portico/models"
 	"portico/models/dbtest"
 )
@@ -1087,30 +1085,6 @@ func TestCSRFRefusalLogsNoRawPath(t *testing.T) {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-// newTestServerWithLog mirrors newTestServer with a logger of the test's choosing.
-func newTestServerWithLog(t testing.TB, db *models.DB, cfg config.Config, log *slog.Logger) *testServer {
-	t.Helper()
-	storage, err := app.NewDiskStorage(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(models.NewStores(db), storage, log, app.Options{
-		BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
-		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow,
-	})
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
-	a.Now = clock.Now
-	tr, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, h, err := New(Deps{App: a, Config: cfg, Translator: tr, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testServer{t: t, fiber: f, h: h, app: a, cfg: cfg, clock: clock}
-}
 
 // lockedBuffer is a log sink safe for the request goroutines of app.Test.
 type lockedBuffer struct {
