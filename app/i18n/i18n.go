@@ -1,11 +1,13 @@
-// Package i18n translates every string a person sees. Messages live in embedded JSON files, one
-// per language (en.json is the source; pt-BR.json must have every key it has).
+// Package i18n translates every string a person sees. Messages live in embedded JSON files named
+// <area>.<language>.json (core.en.json, portal.pt-BR.json, …): one file per area of the product
+// keeps concurrent work apart. English is the source; every other language has every ID it has.
 package i18n
 
 import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
@@ -131,15 +133,12 @@ func (t *Translator) matcherFor(enabled []string) language.Matcher {
 	return m
 }
 
-// IDs lists every message ID defined for lang, sorted (for the completeness test).
+// IDs lists every message ID defined for lang across all its files, sorted (for the
+// completeness tests). An ID defined twice is an error.
 func IDs(lang string) ([]string, error) {
-	data, err := files.ReadFile(lang + ".json")
+	m, err := Messages(lang)
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("i18n: %s.json: %w", lang, err)
 	}
 	ids := make([]string, 0, len(m))
 	for k := range m {
@@ -148,3 +147,33 @@ func IDs(lang string) ([]string, error) {
 	sort.Strings(ids)
 	return ids, nil
 }
+
+// Messages returns every raw message of lang by ID, read from all of its files.
+func Messages(lang string) (map[string]json.RawMessage, error) {
+	names, err := fs.Glob(files, "*."+lang+".json")
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("i18n: no message files for %s", lang)
+	}
+	all := map[string]json.RawMessage{}
+	for _, name := range names {
+		data, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for k, v := range m {
+			if _, dup := all[k]; dup {
+				return nil, fmt.Errorf("i18n: %s defines %s again", name, k)
+			}
+			all[k] = v
+		}
+	}
+	return all, nil
+}
+

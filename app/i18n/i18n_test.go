@@ -10,13 +10,9 @@ import (
 // messages reads one message file as ID → every text it holds (one, or several plural forms).
 func messages(t *testing.T, lang string) map[string][]string {
 	t.Helper()
-	data, err := files.ReadFile(lang + ".json")
+	raw, err := Messages(lang)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
 	}
 	out := map[string][]string{}
 	for id, v := range raw {
