@@ -114,6 +114,8 @@ func withApp(ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*
 	a := app.New(models.NewStores(db), storage, log, app.Options{
 		BaseURL: cfg.BaseURL, SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionLifetime,
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginWindow,
+		SMTP: app.SMTPOptions{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS},
 	})
 	return fn(a)
 }

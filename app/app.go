@@ -22,6 +22,13 @@ type Options struct {
 	SessionLifetime  time.Duration
 	LoginMaxFailures int
 	LoginWindow      time.Duration
+	SMTP             SMTPOptions
+}
+
+// SMTPOptions configure outgoing e-mail; an empty Host keeps every e-mail in the outbox.
+type SMTPOptions struct {
+	Host, Username, Password, From, TLS string
+	Port                                int
 }
 
 // App bundles the stores and services every operation uses. It holds no per-request state.
@@ -32,6 +39,8 @@ type App struct {
 	Opts    Options
 	// Now is the clock; tests replace it to move time.
 	Now func() time.Time
+
+	portal portalCache
 }
 
 // New builds an App over the given stores.

@@ -47,6 +47,13 @@ type Config struct {
 	LogLevel  string `env:"PORTICO_LOG_LEVEL" envDefault:"info" desc:"debug, info, warn or error"`
 	LogFormat string `env:"PORTICO_LOG_FORMAT" envDefault:"text" desc:"text or json"`
 
+	SMTPHost     string `env:"PORTICO_SMTP_HOST" desc:"SMTP server for outgoing e-mail; empty keeps every e-mail in the outbox at /admin/outbox"`
+	SMTPPort     int    `env:"PORTICO_SMTP_PORT" envDefault:"587" desc:"SMTP port"`
+	SMTPUsername string `env:"PORTICO_SMTP_USERNAME" desc:"SMTP user name (empty: no authentication)"`
+	SMTPPassword string `env:"PORTICO_SMTP_PASSWORD" secret:"true" desc:"SMTP password"`
+	SMTPFrom     string `env:"PORTICO_SMTP_FROM" envDefault:"Portico <portico@localhost>" desc:"From address of outgoing e-mail"`
+	SMTPTLS      string `env:"PORTICO_SMTP_TLS" envDefault:"starttls" desc:"starttls, tls (implicit, port 465) or none (local relays only)"`
+
 	ShutdownTimeout time.Duration `env:"PORTICO_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long in-flight requests may take to finish after SIGTERM"`
 	MaxUploadBytes  int64         `env:"PORTICO_MAX_UPLOAD_BYTES" envDefault:"26214400" desc:"largest request body accepted, in bytes (25 MiB attachments)"`
 }
@@ -125,6 +132,19 @@ func (c Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return errors.New("config: PORTICO_LOG_FORMAT must be text or json")
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		return errors.New("config: PORTICO_SMTP_TLS must be starttls, tls or none")
+	}
+	if c.SMTPHost != "" {
+		if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+			return errors.New("config: PORTICO_SMTP_PORT must be a port number")
+		}
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			return errors.New("config: PORTICO_SMTP_FROM is not an e-mail address")
+		}
 	}
 	if c.MaxUploadBytes < 1<<20 {
 		return errors.New("config: PORTICO_MAX_UPLOAD_BYTES must be at least 1 MiB")

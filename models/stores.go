@@ -19,6 +19,7 @@ type Stores struct {
 	Tickets    *TicketStore
 	KB         *KBStore
 	Consent    *ConsentStore
+	Tokens     *TokenStore
 }
 
 // NewStores builds the stores over db.
@@ -36,6 +37,7 @@ func NewStores(db *DB) *Stores {
 		Tickets:    &TicketStore{db: db},
 		KB:         &KBStore{db: db},
 		Consent:    &ConsentStore{db: db},
+		Tokens:     &TokenStore{db: db},
 	}
 }
 

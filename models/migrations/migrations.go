@@ -25,6 +25,9 @@ type Migration struct {
 // All is every migration in the order it must run. Append only.
 var All = []Migration{
 	{ID: "0001_core", Up: sqlFile("0001_core.sql")},
+	{ID: "0002_portal_access", Up: sqlFile("0002_portal_access.sql")},
+	{ID: "0003_outbox", Up: sqlFile("0003_outbox.sql")},
+	{ID: "0004_sso", Up: sqlFile("0004_sso.sql")},
 }
 
 // macros are the few type names that differ between the two engines.

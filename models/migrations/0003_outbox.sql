@@ -1,0 +1,2 @@
+-- 0003_outbox: outgoing e-mail. (Filled in by the mail work.)
+SELECT 1;
