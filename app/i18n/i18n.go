@@ -176,4 +176,3 @@ func Messages(lang string) (map[string]json.RawMessage, error) {
 	}
 	return all, nil
 }
-
