@@ -139,6 +139,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if err := firstAdmin(ctx, cfg, log, a); err != nil {
 			return err
 		}
+		if _, err := a.EnsureDefaultConsent(ctx); err != nil {
+			return err
+		}
 		f, _, err := handlers.New(handlers.Deps{App: a, Config: cfg, Translator: tr, Log: log})
 		if err != nil {
 			return err
@@ -148,6 +151,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return err
 		}
 		go cleanupLoop(ctx, a, log)
+		mailerDone := make(chan struct{})
+		go func() { // sends the outbox over SMTP; returns at once without PORTICO_SMTP_HOST
+			a.RunMailer(ctx)
+			close(mailerDone)
+		}()
 		served := make(chan error, 1)
 		go func() { served <- f.Listener(ln) }()
 		log.Info("Portico is listening", "addr", ln.Addr().String(), "url", cfg.BaseURL,
@@ -163,9 +171,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		// the listener ourselves stops it in that case too, so the database is never closed
 		// under a running server.
 		ln.Close()
+		deadline := time.After(cfg.ShutdownTimeout)
 		select {
 		case <-served:
-		case <-time.After(cfg.ShutdownTimeout):
+		case <-deadline:
+		}
+		// The e-mail being sent finishes and is marked before the database closes.
+		select {
+		case <-mailerDone:
+		case <-deadline:
 		}
 		return err
 	})

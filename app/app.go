@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"portico/app/i18n"
 	"portico/models"
 )
 
@@ -37,16 +38,23 @@ type App struct {
 	Storage Storage
 	Log     *slog.Logger
 	Opts    Options
+	// Tr translates e-mails and other texts the operations write.
+	Tr *i18n.Translator
 	// Now is the clock; tests replace it to move time.
 	Now func() time.Time
 
-	portal portalCache
+	portal   portalCache
+	mailWake chan struct{} // SendEmail wakes the mailer through it
 }
 
 // New builds an App over the given stores.
 func New(stores *models.Stores, storage Storage, log *slog.Logger, opts Options) *App {
-	return &App{Stores: stores, Storage: storage, Log: log, Opts: opts,
-		Now: func() time.Time { return time.Now().UTC() }}
+	tr, err := i18n.New()
+	if err != nil {
+		panic(err) // the message files are embedded: a parse error is a build defect, caught by tests
+	}
+	return &App{Stores: stores, Storage: storage, Log: log, Opts: opts, Tr: tr,
+		Now: func() time.Time { return time.Now().UTC() }, mailWake: make(chan struct{}, 1)}
 }
 
 // Healthy reports whether the database answers.
@@ -55,7 +63,12 @@ func (a *App) Healthy(ctx context.Context) error { return a.Stores.DB.Ping(ctx) 
 // Cleanup removes expired sessions and rate-limit windows; main runs it periodically.
 func (a *App) Cleanup(ctx context.Context) error {
 	t := a.Now()
-	if _, err := a.Stores.Sessions.DeleteExpired(ctx, t, a.Opts.SessionIdle); err != nil {
+	// The longer of the two idle timeouts: each session's own is enforced when it is used.
+	idle := max(a.Opts.SessionIdle, a.idleFor(ctx, models.KindContact))
+	if _, err := a.Stores.Sessions.DeleteExpired(ctx, t, idle); err != nil {
+		return err
+	}
+	if _, err := a.Stores.Tokens.DeleteExpired(ctx, t); err != nil {
 		return err
 	}
 	_, err := a.Stores.RateLimits.DeleteExpired(ctx, t)

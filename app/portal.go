@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -77,4 +78,27 @@ func (a *App) inAnyList(ctx context.Context, lists []int64, contactID int64) (bo
 		}
 	}
 	return false, nil
+}
+
+// Default consent notice and label of a fresh install (admins edit them under /admin/portal/consent).
+const (
+	defaultConsentNotice = "<p>We process the personal data you give us (your name, your e-mail address and " +
+		"what you write in your requests) to answer your support requests. We keep it while your account " +
+		"exists. You may ask for a copy of it, or for its deletion, at any time by contacting the support team.</p>"
+	defaultConsentLabel = "I agree that my data is processed to handle my support requests."
+)
+
+// EnsureDefaultConsent publishes a first consent text when none exists, so a fresh install
+// shows a complete registration form at once. It reports whether it published one.
+func (a *App) EnsureDefaultConsent(ctx context.Context) (bool, error) {
+	_, err := a.Stores.Consent.Current(ctx)
+	if err == nil || !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	err = a.Stores.Consent.Publish(ctx, &models.ConsentText{Notice: defaultConsentNotice,
+		CheckboxLabel: defaultConsentLabel, CreatedAt: a.Now()})
+	if errors.Is(err, models.ErrConflict) {
+		return false, nil // another instance published it at the same moment
+	}
+	return err == nil, err
 }

@@ -50,7 +50,8 @@ func (a *App) StartSession(ctx context.Context, kind models.UserKind, userID int
 }
 
 // ResolveSession returns the live session behind token. An unknown, expired or idle session
-// returns models.ErrNotFound (an expired one is deleted on the way).
+// returns models.ErrNotFound (an expired one is deleted on the way). idle 0 means the timeout of
+// the session's kind.
 func (a *App) ResolveSession(ctx context.Context, token string, idle time.Duration) (models.Session, error) {
 	if token == "" || len(token) > 128 {
 		return models.Session{}, models.ErrNotFound
@@ -62,7 +63,7 @@ func (a *App) ResolveSession(ctx context.Context, token string, idle time.Durati
 	}
 	t := a.Now()
 	if idle <= 0 {
-		idle = a.Opts.SessionIdle
+		idle = a.idleFor(ctx, sess.UserKind)
 	}
 	if sess.Expired(t, idle) {
 		if err := a.Stores.Sessions.Delete(ctx, hash); err != nil {
@@ -77,6 +78,17 @@ func (a *App) ResolveSession(ctx context.Context, token string, idle time.Durati
 		sess.LastSeenAt = t
 	}
 	return sess, nil
+}
+
+// idleFor is the inactivity timeout of a kind of session: the portal's admin-set timeout for
+// customers (SPEC P-9), the configured one for staff.
+func (a *App) idleFor(ctx context.Context, kind models.UserKind) time.Duration {
+	if kind == models.KindContact {
+		if p, err := a.Portal(ctx); err == nil && p.IdleMinutes > 0 {
+			return p.Idle()
+		}
+	}
+	return a.Opts.SessionIdle
 }
 
 // EndSession signs one session out; an unknown token is not an error.

@@ -141,6 +141,10 @@ func (b *browser) do(method, target string, form url.Values, extra ...string) *h
 		req.Header.Set(k, v)
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i] == "Host" {
+			req.Host = extra[i+1] // net/http takes Host from the request, not its header map
+			continue
+		}
 		req.Header.Set(extra[i], extra[i+1])
 	}
 	resp, err := b.s.fiber.Test(req, -1)

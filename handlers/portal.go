@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"portico/app/i18n"
 	"portico/models"
 )
 
@@ -47,11 +48,12 @@ func (h *Handler) portalRouting(c *fiber.Ctx) error {
 }
 
 // ownTopLevel reports paths that stay themselves on the custom domain: assets, health, branding
-// files, the knowledge base, and the staff areas (so one host can serve everything).
+// files and the knowledge base. Everything else there is the portal; staff use the host of
+// PORTICO_BASE_URL.
 func ownTopLevel(path string) bool {
 	first, _ := splitFirst(path)
 	switch first {
-	case "static", "healthz", "branding", "kb", "admin", "desk", "login", "logout":
+	case "static", "healthz", "branding", "kb":
 		return true
 	}
 	return false
@@ -118,4 +120,73 @@ func (h *Handler) requireContact(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusUnauthorized)
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// PortalView is what the layout needs on portal pages: the portal's name, its links and the
+// visitor's language choices.
+type PortalView struct {
+	Title                                     string
+	Home, Login, Register, Logout, Forgot     string
+	LanguageAction                            string
+	SelfRegistration, Preview, ChooseLanguage bool
+	Languages                                 []LanguageOption
+	Next                                      string // this page, to come back to after a language change
+	Welcome                                   string // the admin's welcome text (plain), or ours
+}
+
+// LanguageOption is one language a visitor may pick.
+type LanguageOption struct {
+	Tag, Name string
+	Current   bool
+}
+
+func (h *Handler) portalView(c *fiber.Ctx, lang string) *PortalView {
+	p := h.portal(c)
+	v := &PortalView{
+		Title: p.Title, Home: h.portalURL(c, "/"), Login: h.portalURL(c, "/login"),
+		Register: h.portalURL(c, "/register"), Logout: h.portalURL(c, "/logout"),
+		Forgot: h.portalURL(c, "/password/forgot"), LanguageAction: h.portalURL(c, "/language"),
+		SelfRegistration: p.AccessMode == models.AccessSelfRegistration,
+		Preview:          h.viewer(c).IsAdmin() && h.viewer(c).Contact == nil,
+		ChooseLanguage:   p.VisitorLanguages && len(p.Languages) > 1,
+		Next:             c.OriginalURL(),
+		Welcome:          p.Branding.Welcome,
+	}
+	if v.Welcome == "" {
+		v.Welcome = h.tr.T(lang, "portal.welcome")
+	}
+	for _, l := range i18n.Supported {
+		if contains(p.Languages, l.Tag) {
+			v.Languages = append(v.Languages, LanguageOption{Tag: l.Tag, Name: l.Name, Current: l.Tag == lang})
+		}
+	}
+	return v
+}
+
+// portalLang is the language of portal pages: the admin's choice, or, when visitors may choose,
+// their saved choice, else their browser's preference among the enabled languages.
+func (h *Handler) portalLang(c *fiber.Ctx) string {
+	p := h.portal(c)
+	if !p.VisitorLanguages || len(p.Languages) == 0 {
+		return p.Language
+	}
+	if l := c.Cookies("portico_lang"); contains(p.Languages, l) {
+		return l
+	}
+	if v := h.viewer(c); v.Contact != nil && contains(p.Languages, v.Contact.Language) {
+		return v.Contact.Language
+	}
+	return h.tr.Match(c.Get(fiber.HeaderAcceptLanguage), p.Languages, p.Language)
+}
+
+// portalGate shows the "portal unavailable" page while the portal is switched off; admins still
+// see it (preview).
+func (h *Handler) portalGate(c *fiber.Ctx) error {
+	if h.portal(c).Enabled || h.viewer(c).IsAdmin() {
+		return c.Next()
+	}
+	vm := h.authPage(c, "portal.unavailable.title")
+	vm.Heading, vm.Message = vm.T("portal.unavailable.heading"), vm.T("portal.unavailable.text")
+	c.Set(fiber.HeaderRetryAfter, "3600")
+	return h.render(c, fiber.StatusServiceUnavailable, "pages/portal/message", vm)
 }

@@ -22,6 +22,8 @@ type Base struct {
 	Viewer    *Viewer
 	Flash     *Flash
 	RequestID string
+	Portal    *PortalView   // set on customer portal pages: the portal's header and links
+	Brand     *BrandingView // set on customer portal pages: logo, favicon, colours, menu
 	tr        translator
 }
 
@@ -46,6 +48,9 @@ type Flash struct {
 // base builds the common view model; titleKey is a message ID.
 func (h *Handler) base(c *fiber.Ctx, titleKey, area string) Base {
 	lang := h.lang(c)
+	if area == "portal" {
+		lang = h.portalLang(c)
+	}
 	b := Base{
 		Lang:      lang,
 		Area:      area,
@@ -55,6 +60,11 @@ func (h *Handler) base(c *fiber.Ctx, titleKey, area string) Base {
 		tr:        h.tr,
 	}
 	b.Title = h.tr.T(lang, titleKey)
+	if area == "portal" {
+		b.Portal = h.portalView(c, lang)
+		brand := h.brandingView(c)
+		b.Brand = &brand
+	}
 	b.CSRF = h.csrfToken(c)
 	b.Flash = h.takeFlash(c, lang)
 	return b

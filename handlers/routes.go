@@ -60,8 +60,10 @@ func (h *Handler) registerRoutes(f *fiber.App) {
 	// Agents' desk.
 	h.add(f, "GET", "/desk", anyStaff, "desk.home", h.showDeskHome)
 
-	// Customer portal, at /<slug> (or / on the custom domain), routed here as /portal.
-	h.add(f, "GET", "/portal", portal, "portal.home", h.showPortalHome)
+	// Customer portal, at /<slug> (or / on the custom domain), routed here as /portal; while it
+	// is switched off every portal page is the "unavailable" page, except for admins.
+	f.Use("/portal", h.portalGate)
+	h.add(f, "GET", "/portal", customers, "portal.home", h.showPortalHome)
 	h.add(f, "GET", "/portal/login", portal, "portal.login", h.showPortalLogin)
 	h.add(f, "POST", "/portal/login", portal, "portal.login.submit", h.submitPortalLogin)
 	h.add(f, "POST", "/portal/logout", portal, "portal.logout", h.submitPortalLogout)

@@ -45,6 +45,9 @@ func templateNames(t *testing.T) []string {
 // emptyViewModel is the view model a template is rendered with by its handler, left empty but
 // for b. Templates not listed get a bare Base.
 func emptyViewModel(name string, b Base) any {
+	if vm, ok := portalEmptyViewModel(name, b); ok {
+		return vm
+	}
 	switch name {
 	case "pages/auth/login", "partials/auth/login_form":
 		return loginPage{Base: b}
@@ -55,7 +58,17 @@ func emptyViewModel(name string, b Base) any {
 	case "pages/errors/error":
 		return errorPage{Base: b}
 	case "pages/portal/home":
+		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
 		return struct{ Base }{b}
+	case "pages/admin/outbox":
+		return outboxPage{Base: b}
+	case "pages/admin/outbox_email":
+		return outboxEmailPage{Base: b}
+	case "pages/portal/login", "partials/portal/login_form", "pages/portal/register", "partials/portal/register_form",
+		"pages/portal/message", "pages/portal/verify", "pages/portal/set_password", "pages/portal/forgot":
+		// Portal pages always carry the portal's view (base sets it for the "portal" area).
+		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
+		return portalAuthPage{Base: b, Errors: map[string]string{}}
 	}
 	return b
 }

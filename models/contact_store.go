@@ -103,3 +103,21 @@ func (s *CompanyStore) ByName(ctx context.Context, name string) (Company, error)
 	err := s.db.Gorm.WithContext(ctx).Where("name = ?", name).Order("id").Take(&c).Error
 	return c, mapErr("company by name", err)
 }
+
+// RecordLogin stamps the time of a successful sign-in.
+func (s *ContactStore) RecordLogin(ctx context.Context, id int64, at time.Time) error {
+	err := s.db.Gorm.WithContext(ctx).Model(&Contact{}).Where("id = ?", id).Update("last_login_at", at).Error
+	return mapErr("record contact login", err)
+}
+
+// MembersOf returns the contacts on any of the given static lists, each once, in id order.
+func (s *ContactStore) MembersOf(ctx context.Context, listIDs []int64) ([]Contact, error) {
+	if len(listIDs) == 0 {
+		return nil, nil
+	}
+	var out []Contact
+	err := s.db.Gorm.WithContext(ctx).
+		Where("id IN (SELECT contact_id FROM contact_list_members WHERE list_id IN ?)", listIDs).
+		Order("id").Find(&out).Error
+	return out, mapErr("list members", err)
+}

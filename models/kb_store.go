@@ -69,3 +69,10 @@ func (s *ConsentStore) ForContact(ctx context.Context, contactID int64) ([]Conse
 	err := s.db.Gorm.WithContext(ctx).Where("contact_id = ?", contactID).Order("created_at, id").Find(&out).Error
 	return out, mapErr("consent records", err)
 }
+
+// ByID returns one consent text version.
+func (s *ConsentStore) ByID(ctx context.Context, id int64) (ConsentText, error) {
+	var c ConsentText
+	err := s.db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, mapErr("consent text by id", err)
+}

@@ -75,3 +75,10 @@ func (s *InboxStore) ByName(ctx context.Context, name string) (Inbox, error) {
 	err := s.db.Gorm.WithContext(ctx).Where("name = ?", name).Take(&in).Error
 	return in, mapErr("inbox by name", err)
 }
+
+// HasAddress reports whether an inbox receives mail at the address.
+func (s *InboxStore) HasAddress(ctx context.Context, email string) (bool, error) {
+	var n int64
+	err := s.db.Gorm.WithContext(ctx).Model(&Inbox{}).Where("LOWER(address) = ?", NormalizeEmail(email)).Count(&n).Error
+	return n > 0, mapErr("inbox address", err)
+}

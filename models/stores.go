@@ -20,6 +20,7 @@ type Stores struct {
 	KB         *KBStore
 	Consent    *ConsentStore
 	Tokens     *TokenStore
+	Outbox     *OutboxStore
 }
 
 // NewStores builds the stores over db.
@@ -38,6 +39,7 @@ func NewStores(db *DB) *Stores {
 		KB:         &KBStore{db: db},
 		Consent:    &ConsentStore{db: db},
 		Tokens:     &TokenStore{db: db},
+		Outbox:     &OutboxStore{db: db},
 	}
 }
 

@@ -77,3 +77,12 @@ func (s *TokenStore) DeleteExpired(ctx context.Context, t time.Time) (int64, err
 	res := s.db.Gorm.WithContext(ctx).Where("expires_at <= ?", t).Delete(&AuthToken{})
 	return res.RowsAffected, mapErr("delete expired tokens", res.Error)
 }
+
+// HasUsable reports whether an address has an unused, unexpired token of a purpose.
+func (s *TokenStore) HasUsable(ctx context.Context, email, purpose string, now time.Time) (bool, error) {
+	var n int64
+	err := s.db.Gorm.WithContext(ctx).Model(&AuthToken{}).
+		Where("email = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", NormalizeEmail(email), purpose, now).
+		Count(&n).Error
+	return n > 0, mapErr("usable token", err)
+}
