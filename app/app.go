@@ -71,6 +71,9 @@ func (a *App) Cleanup(ctx context.Context) error {
 	if _, err := a.Stores.Tokens.DeleteExpired(ctx, t); err != nil {
 		return err
 	}
+	if err := a.CleanupSSO(ctx); err != nil {
+		return err
+	}
 	_, err := a.Stores.RateLimits.DeleteExpired(ctx, t)
 	return err
 }

@@ -149,7 +149,7 @@ func (h *Handler) portalView(c *fiber.Ctx, lang string) *PortalView {
 		SelfRegistration: p.AccessMode == models.AccessSelfRegistration,
 		Preview:          h.viewer(c).IsAdmin() && h.viewer(c).Contact == nil,
 		ChooseLanguage:   p.VisitorLanguages && len(p.Languages) > 1,
-		Next:             c.OriginalURL(),
+		Next:             pathOnly(c.OriginalURL()), // never the query: it may hold a token
 		Welcome:          p.Branding.Welcome,
 	}
 	if v.Welcome == "" {
@@ -189,4 +189,10 @@ func (h *Handler) portalGate(c *fiber.Ctx) error {
 	vm.Heading, vm.Message = vm.T("portal.unavailable.heading"), vm.T("portal.unavailable.text")
 	c.Set(fiber.HeaderRetryAfter, "3600")
 	return h.render(c, fiber.StatusServiceUnavailable, "pages/portal/message", vm)
+}
+
+// pathOnly drops the query string of a request URI.
+func pathOnly(uri string) string {
+	p, _, _ := strings.Cut(uri, "?")
+	return p
 }

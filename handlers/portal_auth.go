@@ -167,11 +167,16 @@ func (h *Handler) loadConsent(c *fiber.Ctx, vm *portalAuthPage) error {
 	return nil
 }
 
-// checkEmailPage is the one answer to registration and reset requests.
+// checkEmailPage is the one answer to registration and reset requests. An htmx form gets the
+// message card in place of the whole main area, so no second page is nested in the form.
 func (h *Handler) checkEmailPage(c *fiber.Ctx, messageKey string) error {
 	vm := h.authPage(c, "portal.check_email.title")
 	vm.Heading, vm.Message = vm.T("portal.check_email.heading"), vm.T(messageKey)
-	return h.render(c, fiber.StatusOK, "pages/portal/message", vm)
+	if isFragment(c) {
+		c.Set("HX-Retarget", "#main")
+		c.Set("HX-Reswap", "innerHTML")
+	}
+	return h.page(c, fiber.StatusOK, "pages/portal/message", "partials/portal/message", vm)
 }
 
 // linkInvalid answers a used, expired or unknown link: 404 with a way forward.

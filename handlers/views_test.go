@@ -48,6 +48,9 @@ func emptyViewModel(name string, b Base) any {
 	if vm, ok := portalEmptyViewModel(name, b); ok {
 		return vm
 	}
+	if vm, ok := ssoEmptyViewModel(name, b); ok {
+		return vm
+	}
 	switch name {
 	case "pages/auth/login", "partials/auth/login_form":
 		return loginPage{Base: b}
@@ -65,7 +68,7 @@ func emptyViewModel(name string, b Base) any {
 	case "pages/admin/outbox_email":
 		return outboxEmailPage{Base: b}
 	case "pages/portal/login", "partials/portal/login_form", "pages/portal/register", "partials/portal/register_form",
-		"pages/portal/message", "pages/portal/verify", "pages/portal/set_password", "pages/portal/forgot":
+		"pages/portal/message", "partials/portal/message", "pages/portal/verify", "pages/portal/set_password", "pages/portal/forgot":
 		// Portal pages always carry the portal's view (base sets it for the "portal" area).
 		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
 		return portalAuthPage{Base: b, Errors: map[string]string{}}
