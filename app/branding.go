@@ -161,7 +161,7 @@ func (a *App) storeBranding(ctx context.Context, u *brandingUpload) (models.Bran
 	}
 	f := models.BrandingFile{PublicID: newKey(), Kind: u.kind, ContentType: u.contentType, Size: size,
 		StorageKey: key, SHA256: sum, CreatedAt: a.Now()}
-	if err := models.NewBrandingStore(a.Stores.DB).Create(ctx, &f); err != nil {
+	if err := a.Stores.Branding.Create(ctx, &f); err != nil {
 		a.Storage.Delete(ctx, key)
 		return models.BrandingFile{}, err
 	}
@@ -171,7 +171,7 @@ func (a *App) storeBranding(ctx context.Context, u *brandingUpload) (models.Bran
 // dropBranding deletes branding files and their blobs. It is tidying up after the fact, so a
 // failure is logged rather than returned.
 func (a *App) dropBranding(ctx context.Context, publicIDs ...string) {
-	store := models.NewBrandingStore(a.Stores.DB)
+	store := a.Stores.Branding
 	for _, id := range publicIDs {
 		f, err := store.Delete(ctx, id)
 		if err == nil {
@@ -186,7 +186,7 @@ func (a *App) dropBranding(ctx context.Context, publicIDs ...string) {
 // OpenBranding returns a branding file's record and content for serving. Unknown ids, and a
 // record whose blob is missing, are models.ErrNotFound.
 func (a *App) OpenBranding(ctx context.Context, publicID string) (models.BrandingFile, io.ReadSeekCloser, error) {
-	f, err := models.NewBrandingStore(a.Stores.DB).ByPublicID(ctx, publicID)
+	f, err := a.Stores.Branding.ByPublicID(ctx, publicID)
 	if err != nil {
 		return f, nil, err
 	}

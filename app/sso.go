@@ -60,8 +60,8 @@ type SSOIdentity struct {
 	Name  string
 }
 
-// ssoStore is built on demand: the SSO tables have one store, not yet part of models.Stores.
-func (a *App) ssoStore() *models.SSOStore { return models.NewSSOStore(a.Stores.DB) }
+// ssoStore is the store of the SSO tables.
+func (a *App) ssoStore() *models.SSOStore { return a.Stores.SSO }
 
 // ssoDecision writes the one security log event of an SSO login, whatever its outcome, and
 // passes the result on. Errors that are not refusals (the database away) are left to the

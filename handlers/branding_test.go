@@ -175,7 +175,7 @@ func TestSaveBranding(t *testing.T) {
 	// The blobs live under generated keys: the uploaded name reaches no path.
 	keyRe := regexp.MustCompile(`^[0-9a-f]{2}/[0-9a-f]{32}$`)
 	for _, id := range []string{br.LogoID, br.FaviconID} {
-		f, err := models.NewBrandingStore(s.app.Stores.DB).ByPublicID(context.Background(), id)
+		f, err := s.app.Stores.Branding.ByPublicID(context.Background(), id)
 		if err != nil || !keyRe.MatchString(f.StorageKey) {
 			t.Fatalf("stored file %+v, %v", f, err)
 		}
@@ -373,7 +373,7 @@ func TestServeBrandingFile(t *testing.T) {
 	// A row whose blob went missing is a 404 too, not a 500.
 	f := models.BrandingFile{PublicID: strings.Repeat("ef", 16), Kind: models.BrandingLogo, ContentType: "image/png",
 		Size: 3, StorageKey: "zz/missing", SHA256: "x"}
-	if err := models.NewBrandingStore(s.app.Stores.DB).Create(context.Background(), &f); err != nil {
+	if err := s.app.Stores.Branding.Create(context.Background(), &f); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, anon.get("/branding/"+f.PublicID), http.StatusNotFound)

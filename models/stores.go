@@ -21,6 +21,8 @@ type Stores struct {
 	Consent    *ConsentStore
 	Tokens     *TokenStore
 	Outbox     *OutboxStore
+	Branding   *BrandingStore
+	SSO        *SSOStore
 }
 
 // NewStores builds the stores over db.
@@ -40,6 +42,8 @@ func NewStores(db *DB) *Stores {
 		Consent:    &ConsentStore{db: db},
 		Tokens:     &TokenStore{db: db},
 		Outbox:     &OutboxStore{db: db},
+		Branding:   NewBrandingStore(db),
+		SSO:        NewSSOStore(db),
 	}
 }
 
