@@ -342,9 +342,14 @@ func (a *App) InviteAccessLists(ctx context.Context, p models.PortalSettings) (i
 	return a.InviteContacts(ctx, p, members)
 }
 
-// PortalLink is the absolute address of a portal path, always built from the configured base
-// URL: a Host or X-Forwarded-Host header never chooses where a link in an e-mail points.
+// PortalLink is the absolute address of a portal path, built only from configuration: the
+// portal's custom domain when it has one (with the base URL's scheme), else the base URL and
+// the slug. A Host or X-Forwarded-Host header never chooses where a link in an e-mail points.
 func (a *App) PortalLink(p models.PortalSettings, path string) string {
+	if p.CustomDomain != "" {
+		scheme, _, _ := strings.Cut(a.Opts.BaseURL, "://")
+		return scheme + "://" + p.CustomDomain + path
+	}
 	return a.Opts.BaseURL + "/" + p.Slug + path
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net"
 	"net/url"
 	"strings"
 
@@ -28,7 +29,7 @@ func (h *Handler) portalRouting(c *fiber.Ctx) error {
 	}
 	c.Locals(localPortal, p)
 	path := c.Path()
-	if p.CustomDomain != "" && strings.EqualFold(c.Hostname(), p.CustomDomain) {
+	if p.CustomDomain != "" && strings.EqualFold(hostOnly(c.Hostname()), p.CustomDomain) {
 		c.Locals(localPortalBase, "")
 		if !ownTopLevel(path) {
 			c.Path(strings.TrimSuffix("/portal"+path, "/"))
@@ -195,4 +196,12 @@ func (h *Handler) portalGate(c *fiber.Ctx) error {
 func pathOnly(uri string) string {
 	p, _, _ := strings.Cut(uri, "?")
 	return p
+}
+
+// hostOnly drops a port from a Host value ("help.example.com:8443" → "help.example.com").
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
 }

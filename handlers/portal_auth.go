@@ -143,7 +143,7 @@ func (h *Handler) submitRegister(c *fiber.Ctx) error {
 	case err == nil:
 		return h.checkEmailPage(c, "portal.register.sent")
 	case errors.Is(err, app.ErrRegistrationClosed):
-		return c.Redirect(h.portalURL(c, "/login"), fiber.StatusSeeOther)
+		return redirect(c, h.portalURL(c, "/login"))
 	}
 	if err := fieldErrors(&vm, err); err != nil {
 		return err

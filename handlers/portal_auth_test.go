@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"portico/app"
 	"portico/models"
 	"portico/models/dbtest"
 )
@@ -389,6 +390,20 @@ func TestPortalSlugAndCustomDomain(t *testing.T) {
 		t.Fatal("staff host shows the portal")
 	}
 	wantStatus(t, b.get(s.h.assets.url("css/app.css"), "Host", "help.example.com"), http.StatusOK)
+	// A port in Host (a proxy on another port) still names the custom domain.
+	if !strings.Contains(readBody(t, b.get("/login", "Host", "help.example.com:8443")), `id="portal-login-form"`) {
+		t.Fatal("custom domain with a port not recognised")
+	}
+	// E-mail links point at the custom domain, built from configuration alone.
+	hash, _ := app.HashPassword("a good long password")
+	now := time.Now()
+	s.app.Stores.Contacts.Create(ctx, &models.Contact{Email: "pat@example.com", Name: "Pat", PasswordHash: hash,
+		EmailVerifiedAt: &now, Active: true})
+	token := csrfRe.FindStringSubmatch(readBody(t, b.get("/login", "Host", "help.example.com")))[1]
+	b.do("POST", "/password/forgot", url.Values{"_csrf": {token}, "email": {"pat@example.com"}}, "Host", "help.example.com")
+	if _, body := s.lastEmail("pat@example.com"); !strings.Contains(body, "http://help.example.com/password/reset/") {
+		t.Fatalf("reset link does not use the custom domain:\n%s", body)
+	}
 }
 
 func TestPortalLanguage(t *testing.T) {
