@@ -57,6 +57,26 @@ func (h *Handler) registerRoutes(f *fiber.App) {
 	h.add(f, "GET", "/admin/outbox", admins, "admin.outbox", h.showOutbox)
 	h.add(f, "GET", "/admin/outbox/:id", admins, "admin.outbox.email", h.showOutboxEmail)
 
+	h.add(f, "GET", "/admin/kb", admins, "admin.kb", h.showAdminKB)
+	h.add(f, "GET", "/admin/kb/categories/new", admins, "admin.kb.category.new", h.showKBCategoryForm)
+	h.add(f, "POST", "/admin/kb/categories/new", admins, "admin.kb.category.create", h.saveKBCategory)
+	h.add(f, "GET", "/admin/kb/categories/:id", admins, "admin.kb.category", h.showKBCategoryForm)
+	h.add(f, "POST", "/admin/kb/categories/:id", admins, "admin.kb.category.save", h.saveKBCategory)
+	h.add(f, "POST", "/admin/kb/categories/:id/delete", admins, "admin.kb.category.delete", h.deleteKBCategory)
+	h.add(f, "GET", "/admin/kb/articles/new", admins, "admin.kb.article.new", h.showKBArticleForm)
+	h.add(f, "POST", "/admin/kb/articles/new", admins, "admin.kb.article.create", h.saveKBArticle)
+	h.add(f, "GET", "/admin/kb/articles/:id", admins, "admin.kb.article", h.showKBArticleForm)
+	h.add(f, "POST", "/admin/kb/articles/:id", admins, "admin.kb.article.save", h.saveKBArticle)
+	h.add(f, "POST", "/admin/kb/articles/:id/delete", admins, "admin.kb.article.delete", h.deleteKBArticle)
+
+	// Knowledge base (public; published articles only).
+	h.add(f, "GET", "/kb", public, "kb.home", h.showKBHome)
+	h.add(f, "GET", "/kb/search", public, "kb.search", h.showKBSearch)
+	h.add(f, "GET", "/kb/suggest", public, "kb.suggest", h.showKBSuggestions)
+	h.add(f, "GET", "/kb/:category", public, "kb.category", h.showKBCategory)
+	h.add(f, "GET", "/kb/:category/:article", public, "kb.article", h.showKBArticle)
+	h.add(f, "POST", "/kb/:category/:article/feedback", public, "kb.article.feedback", h.submitKBFeedback)
+
 	// Agents' desk.
 	h.add(f, "GET", "/desk", anyStaff, "desk.home", h.showDeskHome)
 
