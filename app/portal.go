@@ -102,3 +102,14 @@ func (a *App) EnsureDefaultConsent(ctx context.Context) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// PortalScope is what one customer may see in the portal: their own tickets, their primary
+// company's when the portal shares them (only once their address is proven), always narrowed by
+// the admin's ticket filters.
+func (a *App) PortalScope(p models.PortalSettings, c models.Contact) models.PortalScope {
+	s := models.PortalScope{ContactID: c.ID, Rules: p.TicketFilters}
+	if p.TicketVisibility == models.VisibilityCompany && c.CompanyID != nil && c.IsVerified() {
+		s.CompanyID = *c.CompanyID
+	}
+	return s
+}

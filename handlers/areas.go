@@ -44,11 +44,6 @@ func (h *Handler) showDeskHome(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, "pages/desk/home", deskHomePage{Base: h.base(c, "desk.title", "desk"), Tickets: ts})
 }
 
-// showPortalHome is the customer portal's front page.
-func (h *Handler) showPortalHome(c *fiber.Ctx) error {
-	return h.render(c, fiber.StatusOK, "pages/portal/home", struct{ Base }{h.base(c, "portal.title", "portal")})
-}
-
 // showHealth answers load balancers: 200 when the database answers, 503 when not.
 func (h *Handler) showHealth(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -130,6 +130,7 @@ type PortalView struct {
 	Home, Login, Register, Logout, Forgot     string
 	LanguageAction                            string
 	SelfRegistration, Preview, ChooseLanguage bool
+	ShowStages                                bool // show stage names instead of Open/Closed
 	Languages                                 []LanguageOption
 	Next                                      string // this page, to come back to after a language change
 	Welcome                                   string // the admin's welcome text (plain), or ours
@@ -152,6 +153,7 @@ func (h *Handler) portalView(c *fiber.Ctx, lang string) *PortalView {
 		ChooseLanguage:   p.VisitorLanguages && len(p.Languages) > 1,
 		Next:             pathOnly(c.OriginalURL()), // never the query: it may hold a token
 		Welcome:          p.Branding.Welcome,
+		ShowStages:       p.ShowCustomStages,
 	}
 	if v.Welcome == "" {
 		v.Welcome = h.tr.T(lang, "portal.welcome")

@@ -84,6 +84,8 @@ func (h *Handler) registerRoutes(f *fiber.App) {
 	// is switched off every portal page is the "unavailable" page, except for admins.
 	f.Use("/portal", h.portalGate)
 	h.add(f, "GET", "/portal", customers, "portal.home", h.showPortalHome)
+	h.add(f, "GET", "/portal/tickets/:ref", customers, "portal.ticket", h.showPortalTicket)
+	h.add(f, "GET", "/portal/attachments/:id", customers, "portal.attachment", h.servePortalAttachment)
 	h.add(f, "GET", "/portal/login", portal, "portal.login", h.showPortalLogin)
 	h.add(f, "POST", "/portal/login", portal, "portal.login.submit", h.submitPortalLogin)
 	h.add(f, "POST", "/portal/logout", portal, "portal.logout", h.submitPortalLogout)

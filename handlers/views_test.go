@@ -60,9 +60,12 @@ func emptyViewModel(name string, b Base) any {
 		return deskHomePage{Base: b}
 	case "pages/errors/error":
 		return errorPage{Base: b}
-	case "pages/portal/home":
+	case "pages/portal/home", "partials/portal/ticket_list":
 		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
-		return struct{ Base }{b}
+		return portalTicketsPage{Base: b, Rows: []ticketRowView{{Ref: "T-1", Subject: "s", Status: "Open"}}}
+	case "pages/portal/ticket":
+		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
+		return portalTicketPage{Base: b, Messages: []messageView{{Author: "a", Body: "b", Files: []fileView{{Name: "f"}}}}}
 	case "pages/admin/outbox":
 		return outboxPage{Base: b}
 	case "pages/admin/outbox_email":

@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// Ticket visibility in the portal (SPEC T-3).
+const (
+	VisibilityOwn     = "own"     // a contact sees the tickets associated with them
+	VisibilityCompany = "company" // and, in an Organisation view, their primary company's
+)
+
 // Access modes of the customer portal (SPEC P-3, P-4).
 const (
 	AccessSelfRegistration = "self_registration"
@@ -32,6 +38,13 @@ type PortalSettings struct {
 	AccessMode  string  `json:"access_mode"`  // AccessSelfRegistration or AccessLists
 	AccessLists []int64 `json:"access_lists"` // lists whose contacts may enter in AccessLists mode
 
+	// TicketVisibility is VisibilityOwn or VisibilityCompany (SPEC T-3).
+	TicketVisibility string `json:"ticket_visibility"`
+	// ShowCustomStages shows the stage name instead of Open/Closed (SPEC T-2).
+	ShowCustomStages bool `json:"show_custom_stages"`
+	// TicketFilters decide which tickets exist for the portal at all (SPEC T-4).
+	TicketFilters []FilterRule `json:"ticket_filters"`
+
 	SSO      SSOSettings `json:"sso"`
 	Branding Branding    `json:"branding"`
 }
@@ -55,14 +68,15 @@ type NavLink struct {
 // DefaultPortalSettings is what a fresh install starts with: a working self-registration portal.
 func DefaultPortalSettings() PortalSettings {
 	return PortalSettings{
-		Title:       "Customer portal",
-		Slug:        "portal",
-		Enabled:     true,
-		Language:    "en",
-		Languages:   []string{"en", "pt-BR"},
-		IdleMinutes: 30,
-		AccessMode:  AccessSelfRegistration,
-		Branding:    Branding{Primary: "#1d4ed8", Secondary: "#0f766e"},
+		Title:            "Customer portal",
+		Slug:             "portal",
+		Enabled:          true,
+		Language:         "en",
+		Languages:        []string{"en", "pt-BR"},
+		IdleMinutes:      30,
+		AccessMode:       AccessSelfRegistration,
+		TicketVisibility: VisibilityOwn,
+		Branding:         Branding{Primary: "#1d4ed8", Secondary: "#0f766e"},
 	}
 }
 
@@ -106,6 +120,15 @@ func (p PortalSettings) Validate() error {
 		return Invalid("welcome", "error.too_long")
 	case len(p.Branding.Nav) > 12:
 		return Invalid("nav", "error.nav_too_many")
+	case p.TicketVisibility != "" && p.TicketVisibility != VisibilityOwn && p.TicketVisibility != VisibilityCompany:
+		return Invalid("ticket_visibility", "error.ticket_visibility")
+	case len(p.TicketFilters) > 20:
+		return Invalid("ticket_filters", "error.filter_too_many")
+	}
+	for _, r := range p.TicketFilters {
+		if err := r.Validate(); err != nil {
+			return err
+		}
 	}
 	for _, l := range p.Branding.Nav {
 		if strings.TrimSpace(l.Label) == "" || len(l.Label) > 60 || !SafeLinkURL(l.URL) {

@@ -1,0 +1,210 @@
+package handlers
+
+import (
+	"errors"
+	"mime"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"portico/models"
+)
+
+// The customer's tickets (SPEC T-1 … T-5): the listing at the portal's home, a ticket's detail
+// page and its attachments. Every query goes through the viewer's PortalScope.
+
+// ticketRowView is one row of the portal listing.
+type ticketRowView struct {
+	Ref, Subject, Status, URL string
+	Closed                    bool
+	CreatedAt, LastActivityAt time.Time
+}
+
+// portalTicketsPage is the view model of the listing page and its fragment.
+type portalTicketsPage struct {
+	Base
+	Rows      []ticketRowView
+	View      string
+	Status    string
+	Sort      string
+	CanSeeOrg bool
+	NextURL   string
+	Preview   bool // an admin looking at the portal: no tickets of their own
+}
+
+// portalScope is the signed-in customer's scope; admins previewing have none.
+func (h *Handler) portalScope(c *fiber.Ctx) (models.PortalScope, bool) {
+	v := h.viewer(c)
+	if v.Contact == nil {
+		return models.PortalScope{}, false
+	}
+	return h.app.PortalScope(h.portal(c), *v.Contact), true
+}
+
+// showPortalHome lists the customer's tickets: view (mine / organisation), open or closed, sort,
+// pages by cursor. htmx requests get the list fragment alone.
+func (h *Handler) showPortalHome(c *fiber.Ctx) error {
+	vm := portalTicketsPage{Base: h.base(c, "portal.tickets.title", "portal"),
+		View:   oneOf(c.Query("view"), models.ViewMine, models.ViewOrg),
+		Status: oneOf(c.Query("status"), "", "open", "closed"), Sort: oneOf(c.Query("sort"), "activity", "created")}
+	scope, ok := h.portalScope(c)
+	if !ok {
+		vm.Preview = true
+		return h.page(c, fiber.StatusOK, "pages/portal/home", "partials/portal/ticket_list", vm)
+	}
+	vm.CanSeeOrg = scope.CompanyID != 0
+	if !vm.CanSeeOrg {
+		vm.View = models.ViewMine
+	}
+	page, err := h.app.Stores.Tickets.ForPortal(c.UserContext(), scope, models.PortalQuery{
+		View: vm.View, Status: vm.Status, Sort: vm.Sort, After: c.Query("after"), Limit: 25})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return fiber.ErrBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	stages, err := h.app.Stores.Pipelines.Stages(c.UserContext())
+	if err != nil {
+		return err
+	}
+	for _, r := range page.Rows {
+		vm.Rows = append(vm.Rows, ticketRowView{Ref: r.Ref(), Subject: r.Subject, Closed: r.IsClosed,
+			Status: h.statusLabel(vm.Base, r.IsClosed, stages[r.StageID].Name), URL: h.portalURL(c, "/tickets/"+r.Ref()),
+			CreatedAt: r.CreatedAt, LastActivityAt: r.LastActivityAt})
+	}
+	if page.Next != "" {
+		q := url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}, "after": {page.Next}}
+		vm.NextURL = h.portalURL(c, "/") + "?" + q.Encode()
+	}
+	return h.page(c, fiber.StatusOK, "pages/portal/home", "partials/portal/ticket_list", vm)
+}
+
+// statusLabel is "Open"/"Closed" (SPEC T-2), or the stage's own name when the admin chose so.
+func (h *Handler) statusLabel(b Base, closed bool, stage string) string {
+	if h.portalShowsStages(b) && stage != "" {
+		return stage
+	}
+	if closed {
+		return b.T("status.closed")
+	}
+	return b.T("status.open")
+}
+
+func (h *Handler) portalShowsStages(b Base) bool { return b.Portal != nil && b.Portal.ShowStages }
+
+// messageView is one message of the thread as a customer sees it.
+type messageView struct {
+	Author    string
+	FromStaff bool
+	Body      string
+	CreatedAt time.Time
+	Files     []fileView
+}
+
+// fileView is an attachment link.
+type fileView struct {
+	Name, URL string
+	Size      int64
+}
+
+// portalTicketPage is the view model of a ticket's detail page.
+type portalTicketPage struct {
+	Base
+	Ticket   models.Ticket
+	Status   string
+	Messages []messageView
+}
+
+// showPortalTicket shows a ticket the customer may see, with its most recent thread and no
+// internal notes (SPEC T-5). Any other reference is 404, whoever owns it.
+func (h *Handler) showPortalTicket(c *fiber.Ctx) error {
+	scope, ok := h.portalScope(c)
+	number, err := models.ParseRef(c.Params("ref"))
+	if !ok || err != nil {
+		return models.ErrNotFound
+	}
+	ctx := c.UserContext()
+	t, err := h.app.Stores.Tickets.ForPortalByNumber(ctx, scope, number)
+	if err != nil {
+		return err
+	}
+	vm := portalTicketPage{Base: h.base(c, "portal.ticket.title", "portal"), Ticket: t}
+	vm.Title = t.Ref() + " · " + t.Subject
+	stages, err := h.app.Stores.Pipelines.Stages(ctx)
+	if err != nil {
+		return err
+	}
+	vm.Status = h.statusLabel(vm.Base, t.IsClosed, stages[t.StageID].Name)
+	th, err := h.app.Stores.Tickets.LatestThread(ctx, t.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+	}
+	if err != nil {
+		return err
+	}
+	msgs, err := h.app.Stores.Tickets.Messages(ctx, th.ID, false)
+	if err != nil {
+		return err
+	}
+	staff, contacts, err := h.app.Stores.Tickets.AuthorNames(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		mv := messageView{Body: m.Body, CreatedAt: m.CreatedAt, FromStaff: m.AuthorKind == models.AuthorStaff}
+		switch {
+		case m.AuthorStaffID != nil:
+			mv.Author = staff[*m.AuthorStaffID]
+		case m.AuthorContactID != nil:
+			mv.Author = contacts[*m.AuthorContactID]
+		default:
+			mv.Author = vm.T("portal.ticket.system")
+		}
+		for _, a := range m.Attachments {
+			mv.Files = append(mv.Files, fileView{Name: a.Filename, Size: a.Size, URL: h.portalURL(c, "/attachments/"+a.PublicID)})
+		}
+		vm.Messages = append(vm.Messages, mv)
+	}
+	return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+}
+
+// servePortalAttachment sends an attachment the customer may see, always as a download with
+// a server-chosen type (FILE-02): a stored HTML or SVG file can never run in our origin.
+func (h *Handler) servePortalAttachment(c *fiber.Ctx) error {
+	scope, ok := h.portalScope(c)
+	if !ok {
+		return models.ErrNotFound
+	}
+	a, err := h.app.Stores.Tickets.AttachmentForPortal(c.UserContext(), scope, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	f, err := h.app.Storage.Open(c.UserContext(), a.StorageKey)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/octet-stream")
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename})
+	if disposition == "" { // a name FormatMediaType cannot encode (control characters)
+		disposition = "attachment"
+	}
+	c.Set(fiber.HeaderContentDisposition, disposition)
+	c.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderContentLength, strconv.FormatInt(a.Size, 10))
+	return c.SendStream(f, int(a.Size))
+}
+
+// oneOf returns v when it is one of the allowed values, else the first allowed value.
+func oneOf(v string, allowed ...string) string {
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	return allowed[0]
+}

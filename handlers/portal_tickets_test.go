@@ -1,0 +1,312 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"portico/app"
+	"portico/models"
+	"portico/models/dbtest"
+)
+
+// ticketWorld is a small help desk: Acme with Ann and Ben, Globex with Gil, tickets for each.
+type ticketWorld struct {
+	s             *testServer
+	acme, globex  models.Company
+	ann, ben, gil *browser
+	annC, benC    models.Contact
+	pipe          models.Pipeline
+}
+
+const worldPassword = "a good long password"
+
+func newTicketWorld(t *testing.T, db *models.DB) *ticketWorld {
+	t.Helper()
+	s := newTestServer(t, db, testConfig(t))
+	ctx := context.Background()
+	w := &ticketWorld{s: s}
+	w.pipe = models.Pipeline{Name: "Support", Stages: []models.PipelineStage{
+		{Name: "New", Position: 1}, {Name: "Waiting on us", Position: 2}, {Name: "Solved", Position: 3, IsClosed: true}}}
+	if err := s.app.Stores.Pipelines.Create(ctx, &w.pipe); err != nil {
+		t.Fatal(err)
+	}
+	w.acme = models.Company{Name: "Acme"}
+	w.globex = models.Company{Name: "Globex"}
+	s.app.Stores.Companies.Create(ctx, &w.acme)
+	s.app.Stores.Companies.Create(ctx, &w.globex)
+	hash, _ := app.HashPassword(worldPassword)
+	now := time.Now().UTC()
+	mk := func(email string, company *models.Company) models.Contact {
+		c := models.Contact{Email: email, Name: strings.Split(email, "@")[0], PasswordHash: hash, EmailVerifiedAt: &now,
+			Active: true, CompanyID: &company.ID}
+		if err := s.app.Stores.Contacts.Create(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	w.annC = mk("ann@acme.example", &w.acme)
+	w.benC = mk("ben@acme.example", &w.acme)
+	mk("gil@globex.example", &w.globex)
+	login := func(email string) *browser {
+		b := s.browser()
+		wantStatus(t, b.portalLogin(email, worldPassword), http.StatusSeeOther)
+		return b
+	}
+	w.ann, w.ben, w.gil = login("ann@acme.example"), login("ben@acme.example"), login("gil@globex.example")
+	return w
+}
+
+// ticket creates a ticket for a contact with one thread: a customer message, an agent reply
+// and an internal note carrying a canary.
+func (w *ticketWorld) ticket(t *testing.T, c models.Contact, subject string, opts ...func(*models.Ticket)) models.Ticket {
+	t.Helper()
+	ctx := context.Background()
+	tk := models.Ticket{Subject: subject, PipelineID: w.pipe.ID, StageID: w.pipe.Stages[0].ID, SourceChannel: models.ChannelPortal,
+		ContactID: &c.ID, CompanyID: c.CompanyID, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+	for _, o := range opts {
+		o(&tk)
+	}
+	if err := w.s.app.Stores.Tickets.Create(ctx, &tk); err != nil {
+		t.Fatal(err)
+	}
+	th := models.Thread{TicketID: tk.ID, Channel: models.ChannelPortal, CreatedAt: tk.CreatedAt}
+	w.s.app.Stores.Tickets.CreateThread(ctx, &th)
+	at := tk.CreatedAt.Add(time.Minute)
+	for _, m := range []models.Message{
+		{AuthorKind: models.AuthorContact, AuthorContactID: &c.ID, Body: "Customer says: " + subject},
+		{AuthorKind: models.AuthorStaff, Body: "Agent answers <b>bold</b>"},
+		{AuthorKind: models.AuthorStaff, Body: "INTERNAL-CANARY-" + subject, IsInternal: true},
+	} {
+		m.ThreadID, m.TicketID, m.CreatedAt = th.ID, tk.ID, at
+		at = at.Add(time.Minute)
+		if err := w.s.app.Stores.Tickets.AddMessage(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := w.s.app.Stores.Tickets.ByID(ctx, tk.ID)
+	return got
+}
+
+func (w *ticketWorld) setPortal(t *testing.T, fn func(*models.PortalSettings)) {
+	t.Helper()
+	ctx := context.Background()
+	p, _ := w.s.app.Portal(ctx)
+	fn(&p)
+	if err := w.s.app.SavePortal(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPortalTicketScopes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newTicketWorld(t, db)
+		annT := w.ticket(t, w.annC, "Ann printer jam")
+		benT := w.ticket(t, w.benC, "Ben invoice question")
+
+		body := readBody(t, w.ann.get("/portal"))
+		if !strings.Contains(body, annT.Ref()) || strings.Contains(body, benT.Ref()) {
+			t.Fatal("own-tickets view shows the wrong tickets")
+		}
+		if strings.Contains(body, `value="org"`) {
+			t.Fatal("organisation view offered while the portal shares only own tickets")
+		}
+		// Detail: own 200 without the internal note; a colleague's 404; a stranger's 404.
+		resp := w.ann.get("/portal/tickets/" + annT.Ref())
+		wantStatus(t, resp, http.StatusOK)
+		detail := readBody(t, resp)
+		if !strings.Contains(detail, "Customer says: Ann printer jam") || strings.Contains(detail, "INTERNAL-CANARY") {
+			t.Fatal("detail shows the wrong messages")
+		}
+		if !strings.Contains(detail, "Agent answers &lt;b&gt;bold&lt;/b&gt;") {
+			t.Fatal("message body not escaped")
+		}
+		for _, probe := range []struct {
+			who  *browser
+			path string
+		}{
+			{w.ann, "/portal/tickets/" + benT.Ref()},
+			{w.gil, "/portal/tickets/" + annT.Ref()},
+			{w.ann, "/portal/tickets/T-999999"},
+			{w.ann, "/portal/tickets/1%20OR%201=1"},
+			{w.ann, "/portal/tickets/T-0"},
+			{w.ann, "/portal/tickets/T-9223372036854775807"},
+		} {
+			if code := probe.who.get(probe.path).StatusCode; code != http.StatusNotFound {
+				t.Errorf("%s: status %d, want 404", probe.path, code)
+			}
+		}
+		wantStatus(t, w.s.browser().get("/portal/tickets/"+annT.Ref()), http.StatusSeeOther) // anonymous → sign in
+
+		// Company sharing on: the Organisation view lists colleagues' tickets and opens them.
+		w.setPortal(t, func(p *models.PortalSettings) { p.TicketVisibility = models.VisibilityCompany })
+		org := readBody(t, w.ann.get("/portal?view=org"))
+		if !strings.Contains(org, benT.Ref()) || !strings.Contains(org, annT.Ref()) {
+			t.Fatal("organisation view lacks company tickets")
+		}
+		wantStatus(t, w.ann.get("/portal/tickets/"+benT.Ref()), http.StatusOK)
+		wantStatus(t, w.gil.get("/portal/tickets/"+benT.Ref()), http.StatusNotFound)
+		// And off again: hidden on the very next request (AC-02).
+		w.setPortal(t, func(p *models.PortalSettings) { p.TicketVisibility = models.VisibilityOwn })
+		wantStatus(t, w.ann.get("/portal/tickets/"+benT.Ref()), http.StatusNotFound)
+		if strings.Contains(readBody(t, w.ann.get("/portal?view=org")), benT.Ref()) {
+			t.Fatal("organisation view still shown after sharing was switched off")
+		}
+	})
+}
+
+func TestPortalTicketFilters(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newTicketWorld(t, db)
+		high := w.ticket(t, w.annC, "High one", func(tk *models.Ticket) {
+			tk.Priority = models.PriorityHigh
+			tk.Properties = models.Props{"equipment": "press"}
+		})
+		low := w.ticket(t, w.annC, "Low one", func(tk *models.Ticket) { tk.Priority = models.PriorityLow })
+		w.setPortal(t, func(p *models.PortalSettings) {
+			p.TicketFilters = []models.FilterRule{{Property: "priority", Op: models.OpAnyOf, Values: []string{"high", "urgent"}}}
+		})
+		body := readBody(t, w.ann.get("/portal"))
+		if !strings.Contains(body, high.Ref()) || strings.Contains(body, low.Ref()) {
+			t.Fatal("listing ignores the admin's filter")
+		}
+		wantStatus(t, w.ann.get("/portal/tickets/"+low.Ref()), http.StatusNotFound)
+		w.setPortal(t, func(p *models.PortalSettings) {
+			p.TicketFilters = []models.FilterRule{{Property: "prop:equipment", Op: models.OpIs, Values: []string{"press"}}}
+		})
+		wantStatus(t, w.ann.get("/portal/tickets/"+high.Ref()), http.StatusOK)
+		wantStatus(t, w.ann.get("/portal/tickets/"+low.Ref()), http.StatusNotFound)
+		w.setPortal(t, func(p *models.PortalSettings) {
+			p.TicketFilters = []models.FilterRule{{Property: "prop:equipment", Op: models.OpIsNot, Values: []string{"press"}}}
+		})
+		wantStatus(t, w.ann.get("/portal/tickets/"+low.Ref()), http.StatusOK)
+		wantStatus(t, w.ann.get("/portal/tickets/"+high.Ref()), http.StatusNotFound)
+		// Rules with hostile property names never reach SQL.
+		ctx := context.Background()
+		p, _ := w.s.app.Portal(ctx)
+		p.TicketFilters = []models.FilterRule{{Property: "priority; DROP TABLE tickets", Op: models.OpIs, Values: []string{"x"}}}
+		if err := w.s.app.SavePortal(ctx, p); err == nil {
+			t.Fatal("a filter on an unknown column was saved")
+		}
+	})
+}
+
+func TestPortalListingPagesStatusAndFragment(t *testing.T) {
+	w := newTicketWorld(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	var refs []string
+	for i := range 30 {
+		tk := w.ticket(t, w.annC, fmt.Sprintf("Ticket number %02d", i))
+		// Spread activity so the order is known: later i = more recent.
+		last := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
+		w.s.app.Stores.Tickets.SetActivity(ctx, tk.ID, last.Add(-time.Hour), last)
+		refs = append(refs, tk.Ref())
+	}
+	closed := w.ticket(t, w.annC, "Closed one", func(tk *models.Ticket) { tk.StageID = w.pipe.Stages[2].ID })
+	w.s.app.Stores.Tickets.SetActivity(ctx, closed.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 1, 0, 0, 0, time.UTC))
+
+	refRe := regexp.MustCompile(`>(T-\d+)</a></td>`)
+	first := readBody(t, w.ann.get("/portal?status=open"))
+	got := refRe.FindAllStringSubmatch(first, -1)
+	if len(got) != 25 || got[0][1] != refs[29] || got[24][1] != refs[5] {
+		t.Fatalf("first page: %d rows, first %v", len(got), got[:min(2, len(got))])
+	}
+	next := regexp.MustCompile(`href="(/portal\?[^"]*after=[^"]+)"`).FindStringSubmatch(first)
+	if next == nil {
+		t.Fatal("no link to the next page")
+	}
+	second := readBody(t, w.ann.get(strings.ReplaceAll(next[1], "&amp;", "&")))
+	got = refRe.FindAllStringSubmatch(second, -1)
+	if len(got) != 5 || got[0][1] != refs[4] || got[4][1] != refs[0] {
+		t.Fatalf("second page: %v", got)
+	}
+	closedPage := readBody(t, w.ann.get("/portal?status=closed"))
+	if !strings.Contains(closedPage, closed.Ref()) || strings.Contains(closedPage, refs[0]) || !strings.Contains(closedPage, "Closed") {
+		t.Fatal("closed filter wrong")
+	}
+	// Custom stage names when the admin asks.
+	w.setPortal(t, func(p *models.PortalSettings) { p.ShowCustomStages = true })
+	if !strings.Contains(readBody(t, w.ann.get("/portal?status=closed")), "Solved") {
+		t.Fatal("stage name not shown")
+	}
+	// htmx gets the list fragment alone.
+	resp := w.ann.get("/portal?status=open", "HX-Request", "true")
+	frag := readBody(t, resp)
+	if strings.Contains(frag, "<html") || !strings.Contains(frag, `id="ticket-list"`) || resp.Header.Get("Vary") != "HX-Request" {
+		t.Fatal("htmx listing is not the fragment")
+	}
+	wantStatus(t, w.ann.get("/portal?after=not-a-cursor"), http.StatusBadRequest)
+}
+
+// The listing page runs the same number of SQL statements however many tickets there are.
+func TestPortalListingStatementsConstant(t *testing.T) {
+	db := dbtest.SQLite(t)
+	w := newTicketWorld(t, db)
+	var n atomic.Int64
+	count := func(*gorm.DB) { n.Add(1) }
+	g := db.Gorm
+	g.Callback().Query().After("gorm:query").Register("test:count_query", count)
+	g.Callback().Row().After("gorm:row").Register("test:count_row", count)
+	g.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
+	g.Callback().Update().After("gorm:update").Register("test:count_update", count)
+	measure := func() int64 {
+		n.Store(0)
+		wantStatus(t, w.ann.get("/portal"), http.StatusOK)
+		return n.Load()
+	}
+	w.ticket(t, w.annC, "one")
+	few := measure()
+	for i := range 40 {
+		w.ticket(t, w.annC, fmt.Sprintf("more %d", i))
+	}
+	many := measure()
+	if few != many || few == 0 {
+		t.Fatalf("statements per listing: %d with 1 ticket, %d with 41", few, many)
+	}
+	t.Logf("SQL statements per portal listing page: %d (constant)", many)
+}
+
+func TestPortalAttachmentsFollowTheTicket(t *testing.T) {
+	w := newTicketWorld(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	tk := w.ticket(t, w.annC, "With files")
+	th, _ := w.s.app.Stores.Tickets.LatestThread(ctx, tk.ID)
+	put := func(content string) models.Attachment {
+		key, size, sum, err := w.s.app.Storage.Put(ctx, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return models.Attachment{PublicID: app.NewToken()[:32], Filename: "../../evil\r\nX: y.html", Size: size,
+			ContentType: "text/html", StorageKey: key, SHA256: sum, CreatedAt: time.Now()}
+	}
+	public := models.Message{ThreadID: th.ID, TicketID: tk.ID, AuthorKind: models.AuthorContact, AuthorContactID: &w.annC.ID,
+		Body: "see file", Attachments: []models.Attachment{put("<script>alert(1)</script>")}}
+	note := models.Message{ThreadID: th.ID, TicketID: tk.ID, AuthorKind: models.AuthorStaff, Body: "note", IsInternal: true,
+		Attachments: []models.Attachment{put("secret")}}
+	w.s.app.Stores.Tickets.AddMessage(ctx, &public)
+	w.s.app.Stores.Tickets.AddMessage(ctx, &note)
+	pub := "/portal/attachments/" + public.Attachments[0].PublicID
+	resp := w.ann.get(pub)
+	wantStatus(t, resp, http.StatusOK)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/octet-stream" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+		strings.Contains(resp.Header.Get("Content-Disposition"), "\n") ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("download headers: %v", resp.Header)
+	}
+	if readBody(t, resp) != "<script>alert(1)</script>" {
+		t.Fatal("wrong content")
+	}
+	wantStatus(t, w.ann.get("/portal/attachments/"+note.Attachments[0].PublicID), http.StatusNotFound)
+	wantStatus(t, w.gil.get(pub), http.StatusNotFound)
+	wantStatus(t, w.ben.get(pub), http.StatusNotFound) // colleague, sharing off
+	wantStatus(t, w.s.browser().get(pub), http.StatusSeeOther)
+	wantStatus(t, w.ann.get("/portal/attachments/nope"), http.StatusNotFound)
+}
