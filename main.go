@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if _, err := a.EnsureDefaultConsent(ctx); err != nil {
 			return err
 		}
-		f, _, err := handlers.New(handlers.Deps{App: a, Config: cfg, Translator: tr, Log: log})
+		f, _, err := handlers.New(handlers.Deps{App: a, Config: cfg, Translator: tr, Log: log, Done: ctx.Done()})
 		if err != nil {
 			return err
 		}
@@ -155,6 +155,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		go func() { // sends the outbox over SMTP; returns at once without PORTICO_SMTP_HOST
 			a.RunMailer(ctx)
 			close(mailerDone)
+		}()
+		listenDone := make(chan struct{})
+		go func() { // fans live updates out across instances (PostgreSQL only)
+			defer close(listenDone)
+			if pool := a.Stores.DB.Pool; pool != nil {
+				if err := a.Broker.Listen(ctx, pool); err != nil {
+					log.Error("live updates across instances are off", "err", err)
+				}
+			}
 		}()
 		served := make(chan error, 1)
 		go func() { served <- f.Listener(ln) }()
@@ -176,9 +185,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		case <-served:
 		case <-deadline:
 		}
-		// The e-mail being sent finishes and is marked before the database closes.
+		// The e-mail being sent finishes and is marked, and the listener releases its
+		// connection, before the database closes.
 		select {
 		case <-mailerDone:
+		case <-deadline:
+		}
+		select {
+		case <-listenDone:
 		case <-deadline:
 		}
 		return err

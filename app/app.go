@@ -38,6 +38,8 @@ type App struct {
 	Storage Storage
 	Log     *slog.Logger
 	Opts    Options
+	// Broker carries live updates; operations Publish after their transaction commits.
+	Broker *Broker
 	// Tr translates e-mails and other texts the operations write.
 	Tr *i18n.Translator
 	// Now is the clock; tests replace it to move time.
@@ -53,7 +55,7 @@ func New(stores *models.Stores, storage Storage, log *slog.Logger, opts Options)
 	if err != nil {
 		panic(err) // the message files are embedded: a parse error is a build defect, caught by tests
 	}
-	return &App{Stores: stores, Storage: storage, Log: log, Opts: opts, Tr: tr,
+	return &App{Stores: stores, Storage: storage, Log: log, Opts: opts, Tr: tr, Broker: NewBroker(log),
 		Now: func() time.Time { return time.Now().UTC() }, mailWake: make(chan struct{}, 1)}
 }
 

@@ -21,6 +21,8 @@ type Deps struct {
 	Config     config.Config
 	Translator *i18n.Translator
 	Log        *slog.Logger
+	// Done is closed when shutdown starts: live-update streams end so shutdown need not wait.
+	Done <-chan struct{}
 }
 
 // Handler holds everything the HTTP handlers share. It is built once and read-only afterwards.
@@ -35,11 +37,13 @@ type Handler struct {
 	csrfKey    []byte
 	proxies    []netip.Prefix
 	routes     []routeInfo
+	events     *eventStream
 }
 
 // New builds the Fiber application with every route, middleware and the error handler.
 func New(d Deps) (*fiber.App, *Handler, error) {
 	h := &Handler{app: d.App, cfg: d.Config, tr: d.Translator, log: d.Log}
+	h.events = newEventStream(d.App.Broker, d.Done)
 	var err error
 	if h.assets, err = loadAssets(); err != nil {
 		return nil, nil, err

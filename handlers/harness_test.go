@@ -84,7 +84,10 @@ func newTestServerWithLog(t testing.TB, db *models.DB, cfg config.Config, log *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, h, err := New(Deps{App: a, Config: cfg, Translator: tr, Log: log})
+	// A closed Done: any live-update stream ends at once, so app.Test never hangs on one.
+	done := make(chan struct{})
+	close(done)
+	f, h, err := New(Deps{App: a, Config: cfg, Translator: tr, Log: log, Done: done})
 	if err != nil {
 		t.Fatal(err)
 	}

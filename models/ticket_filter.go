@@ -36,7 +36,9 @@ var filterColumns = map[string]string{
 var propKeyRe = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
 // FilterProperties lists the properties a rule may name besides custom "prop:<key>" ones.
-func FilterProperties() []string { return []string{"pipeline", "category", "priority", "source_channel"} }
+func FilterProperties() []string {
+	return []string{"pipeline", "category", "priority", "source_channel"}
+}
 
 // Validate checks a rule and names what is wrong.
 func (r FilterRule) Validate() error {
