@@ -51,6 +51,9 @@ func emptyViewModel(name string, b Base) any {
 	if vm, ok := ssoEmptyViewModel(name, b); ok {
 		return vm
 	}
+	if vm, ok := kbEmptyViewModel(name, b); ok {
+		return vm
+	}
 	switch name {
 	case "pages/auth/login", "partials/auth/login_form":
 		return loginPage{Base: b}

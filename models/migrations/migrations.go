@@ -28,6 +28,7 @@ var All = []Migration{
 	{ID: "0002_portal_access", Up: sqlFile("0002_portal_access.sql")},
 	{ID: "0003_outbox", Up: sqlFile("0003_outbox.sql")},
 	{ID: "0004_sso", Up: sqlFile("0004_sso.sql")},
+	{ID: "0005_kb_search", Up: kbSearch},
 }
 
 // macros are the few type names that differ between the two engines.
