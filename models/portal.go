@@ -45,6 +45,11 @@ type PortalSettings struct {
 	// TicketFilters decide which tickets exist for the portal at all (SPEC T-4).
 	TicketFilters []FilterRule `json:"ticket_filters"`
 
+	// SupportForm configures "Submit a support ticket" (SPEC T-9).
+	SupportForm SupportFormSettings `json:"support_form"`
+	// DefaultInboxID is where portal replies start a thread when a ticket has none (SPEC T-8).
+	DefaultInboxID int64 `json:"default_inbox_id"`
+
 	SSO      SSOSettings `json:"sso"`
 	Branding Branding    `json:"branding"`
 }

@@ -29,6 +29,7 @@ var All = []Migration{
 	{ID: "0003_outbox", Up: sqlFile("0003_outbox.sql")},
 	{ID: "0004_sso", Up: sqlFile("0004_sso.sql")},
 	{ID: "0005_kb_search", Up: kbSearch},
+	{ID: "0006_ticket_search", Up: ticketSearch},
 }
 
 // macros are the few type names that differ between the two engines.
