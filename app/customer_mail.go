@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"sort"
+
+	"portico/models"
 )
 
 // mailTemplate sends one of the account e-mails (verify, register_notice, reset, invite) in the
@@ -10,6 +12,12 @@ import (
 // "mail.<kind>.body" filled with vars; bodies are plain text, so nothing in vars can become
 // markup.
 func (a *App) mailTemplate(ctx context.Context, lang, to, kind string, vars map[string]string) error {
+	return a.mailWith(ctx, a.Stores, lang, to, kind, vars)
+}
+
+// mailWith is mailTemplate through the given stores, so that an e-mail belonging to work done in
+// a transaction commits or rolls back with it.
+func (a *App) mailWith(ctx context.Context, st *models.Stores, lang, to, kind string, vars map[string]string) error {
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)
@@ -22,7 +30,7 @@ func (a *App) mailTemplate(ctx context.Context, lang, to, kind string, vars map[
 	if !a.Tr.Supports(lang) {
 		lang = "en"
 	}
-	return a.SendEmail(ctx, a.Stores, Email{
+	return a.SendEmail(ctx, st, Email{
 		To:      to,
 		Subject: a.Tr.T(lang, "mail."+kind+".subject", data...),
 		Text:    a.Tr.T(lang, "mail."+kind+".body", data...),

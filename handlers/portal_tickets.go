@@ -31,7 +31,9 @@ type portalTicketsPage struct {
 	Sort      string
 	CanSeeOrg bool
 	NextURL   string
-	Preview   bool // an admin looking at the portal: no tickets of their own
+	ListURL   string // this listing, refetched when a live event says a ticket changed
+	Events    string // the listing's live-update stream
+	Preview   bool   // an admin looking at the portal: no tickets of their own
 }
 
 // portalScope is the signed-in customer's scope; admins previewing have none.
@@ -55,6 +57,8 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 		return h.page(c, fiber.StatusOK, "pages/portal/home", "partials/portal/ticket_list", vm)
 	}
 	vm.CanSeeOrg = scope.CompanyID != 0
+	vm.Events = h.portalURL(c, "/events")
+	vm.ListURL = h.portalURL(c, "/") + "?" + url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}}.Encode()
 	if !vm.CanSeeOrg {
 		vm.View = models.ViewMine
 	}
@@ -111,48 +115,64 @@ type fileView struct {
 	Size      int64
 }
 
-// portalTicketPage is the view model of a ticket's detail page.
+// portalTicketPage is the view model of a ticket's detail page and its thread fragment.
 type portalTicketPage struct {
 	Base
 	Ticket   models.Ticket
 	Status   string
 	Messages []messageView
+	URL      string            // the ticket page's public address
+	Events   string            // its live-update stream
+	Body     string            // the reply being written, kept when the form comes back
+	Errors   map[string]string // reply form errors
 }
 
 // showPortalTicket shows a ticket the customer may see, with its most recent thread and no
-// internal notes (SPEC T-5). Any other reference is 404, whoever owns it.
+// internal notes (SPEC T-5), and the reply form while it is open. Any other reference is 404,
+// whoever owns it.
 func (h *Handler) showPortalTicket(c *fiber.Ctx) error {
+	vm, err := h.portalTicket(c, "portal.ticket.title")
+	if err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+}
+
+// portalTicket loads the ticket named in the URL through the viewer's scope, with its thread.
+func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage, error) {
 	scope, ok := h.portalScope(c)
 	number, err := models.ParseRef(c.Params("ref"))
 	if !ok || err != nil {
-		return models.ErrNotFound
+		return portalTicketPage{}, models.ErrNotFound
 	}
 	ctx := c.UserContext()
 	t, err := h.app.Stores.Tickets.ForPortalByNumber(ctx, scope, number)
 	if err != nil {
-		return err
+		return portalTicketPage{}, err
 	}
-	vm := portalTicketPage{Base: h.base(c, "portal.ticket.title", "portal"), Ticket: t}
+	vm := portalTicketPage{Base: h.base(c, titleKey, "portal"), Ticket: t, Errors: map[string]string{}}
 	vm.Title = t.Ref() + " · " + t.Subject
+	vm.URL = h.portalURL(c, "/tickets/"+t.Ref())
+	vm.Events = h.portalURL(c, "/events") + "?ticket=" + t.Ref()
 	stages, err := h.app.Stores.Pipelines.Stages(ctx)
 	if err != nil {
-		return err
+		return vm, err
 	}
 	vm.Status = h.statusLabel(vm.Base, t.IsClosed, stages[t.StageID].Name)
 	th, err := h.app.Stores.Tickets.LatestThread(ctx, t.ID)
 	if errors.Is(err, models.ErrNotFound) {
-		return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+		return vm, nil
 	}
 	if err != nil {
-		return err
+		return vm, err
 	}
 	msgs, err := h.app.Stores.Tickets.Messages(ctx, th.ID, false)
 	if err != nil {
-		return err
+		return vm, err
 	}
 	staff, contacts, err := h.app.Stores.Tickets.AuthorNames(ctx, msgs)
 	if err != nil {
-		return err
+		return vm, err
 	}
 	for _, m := range msgs {
 		mv := messageView{Body: m.Body, CreatedAt: m.CreatedAt, FromStaff: m.AuthorKind == models.AuthorStaff}
@@ -169,7 +189,7 @@ func (h *Handler) showPortalTicket(c *fiber.Ctx) error {
 		}
 		vm.Messages = append(vm.Messages, mv)
 	}
-	return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+	return vm, nil
 }
 
 // servePortalAttachment sends an attachment the customer may see, always as a download with

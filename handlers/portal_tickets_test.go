@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -309,4 +312,143 @@ func TestPortalAttachmentsFollowTheTicket(t *testing.T) {
 	wantStatus(t, w.ben.get(pub), http.StatusNotFound) // colleague, sharing off
 	wantStatus(t, w.s.browser().get(pub), http.StatusSeeOther)
 	wantStatus(t, w.ann.get("/portal/attachments/nope"), http.StatusNotFound)
+}
+
+// multipartReply builds a reply form with a file.
+func multipartReply(t *testing.T, token, body, filename string, content []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("_csrf", token)
+	mw.WriteField("body", body)
+	if filename != "" {
+		fw, _ := mw.CreateFormFile("files", filename)
+		fw.Write(content)
+	}
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func (b *browser) postMultipartBody(path string, body *bytes.Buffer, ctype string) *http.Response {
+	b.s.t.Helper()
+	req := httptest.NewRequest("POST", path, body)
+	req.Header.Set("Content-Type", ctype)
+	var parts []string
+	for k, v := range b.cookies {
+		parts = append(parts, k+"="+v)
+	}
+	req.Header.Set("Cookie", strings.Join(parts, "; "))
+	resp, err := b.s.fiber.Test(req, -1)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return resp
+}
+
+func TestPortalReplyWithFileAndLiveEvent(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newTicketWorld(t, db)
+		tk := w.ticket(t, w.annC, "Needs a reply")
+		page := "/portal/tickets/" + tk.Ref()
+		sub := w.s.app.Broker.Subscribe([]string{"ticket:" + tk.Ref(), "contact:" + fmt.Sprint(w.annC.ID)}, 8)
+		defer sub.Close()
+
+		body, ctype := multipartReply(t, w.ann.csrf(page), "Here is the log you asked for", "../../etc/log.txt", []byte("line one\nline two\n"))
+		resp := w.ann.postMultipartBody(page+"/reply", body, ctype)
+		wantStatus(t, resp, http.StatusSeeOther)
+		if resp.Header.Get("Location") != page {
+			t.Fatalf("after reply: Location %q", resp.Header.Get("Location"))
+		}
+		detail := readBody(t, w.ann.get(page))
+		if !strings.Contains(detail, "Here is the log you asked for") || !strings.Contains(detail, ">log.txt</a>") {
+			t.Fatal("reply or its file missing from the ticket")
+		}
+		link := regexp.MustCompile(`href="(/portal/attachments/[^"]+)"`).FindStringSubmatch(detail)
+		if link == nil || readBody(t, w.ann.get(link[1])) != "line one\nline two\n" {
+			t.Fatal("attachment not downloadable with its content")
+		}
+		for range 2 { // the ticket's topic and the contact's
+			select {
+			case ev := <-sub.C():
+				if ev.Name != app.EventTicketUpdated || ev.Ref != tk.Ref() {
+					t.Fatalf("event %+v", ev)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatal("no live event after the reply")
+			}
+		}
+		// Empty reply: the form again with an error; a stranger: 404.
+		mb, mct := multipartReply(t, w.ann.csrf(page), "  ", "", nil)
+		resp = w.ann.postMultipartBody(page+"/reply", mb, mct)
+		wantStatus(t, resp, http.StatusOK)
+		if !strings.Contains(readBody(t, resp), "Write a message or attach a file.") {
+			t.Fatal("empty reply accepted")
+		}
+		mb, mct = multipartReply(t, w.gil.csrf("/portal"), "hijack", "", nil)
+		resp = w.gil.postMultipartBody(page+"/reply", mb, mct)
+		wantStatus(t, resp, http.StatusNotFound)
+	})
+}
+
+func TestClosedTicketTakesNoReply(t *testing.T) {
+	w := newTicketWorld(t, dbtest.SQLite(t))
+	tk := w.ticket(t, w.annC, "Done", func(tk *models.Ticket) { tk.StageID = w.pipe.Stages[2].ID })
+	page := "/portal/tickets/" + tk.Ref()
+	detail := readBody(t, w.ann.get(page))
+	if strings.Contains(detail, `name="body"`) || !strings.Contains(detail, "This ticket is closed") {
+		t.Fatal("closed ticket offers a reply box or does not say why")
+	}
+	mb, mct := multipartReply(t, w.ann.csrf(page), "one more thing", "", nil)
+	resp := w.ann.postMultipartBody(page+"/reply", mb, mct)
+	wantStatus(t, resp, http.StatusOK)
+	if !strings.Contains(readBody(t, resp), "takes no more replies") {
+		t.Fatal("reply to a closed ticket not refused")
+	}
+}
+
+func TestAgentReplyMailsTheCustomerAndNotesDoNot(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newTicketWorld(t, db)
+		ctx := context.Background()
+		tk := w.ticket(t, w.annC, "Waiting for the agent")
+		agent, _ := w.s.staff(models.RoleAgent, "agent@example.com")
+		before := w.s.emailCount("ann@acme.example")
+		if _, err := w.s.app.ReplyAsStaff(ctx, agent, tk.ID, "NOTE-CANARY only for staff", true); err != nil {
+			t.Fatal(err)
+		}
+		if w.s.emailCount("ann@acme.example") != before {
+			t.Fatal("an internal note e-mailed the customer")
+		}
+		if _, err := w.s.app.ReplyAsStaff(ctx, agent, tk.ID, "We have fixed it.", false); err != nil {
+			t.Fatal(err)
+		}
+		subject, body := w.s.lastEmail("ann@acme.example")
+		if !strings.Contains(subject, tk.Ref()) || !strings.Contains(body, "http://localhost:8080/portal/tickets/"+tk.Ref()) ||
+			strings.Contains(body, "NOTE-CANARY") || strings.Contains(body, "We have fixed it") {
+			t.Fatalf("agent-reply e-mail:\n%s\n%s", subject, body)
+		}
+		detail := readBody(t, w.ann.get("/portal/tickets/"+tk.Ref()))
+		if !strings.Contains(detail, "We have fixed it.") || strings.Contains(detail, "NOTE-CANARY") {
+			t.Fatal("customer sees the wrong messages")
+		}
+		frag := readBody(t, w.ann.get("/portal/tickets/"+tk.Ref()+"/thread", "HX-Request", "true"))
+		if strings.Contains(frag, "<html") || !strings.Contains(frag, `id="conversation"`) || strings.Contains(frag, "NOTE-CANARY") {
+			t.Fatal("thread fragment wrong")
+		}
+	})
+}
+
+func TestPortalEventStreamsAreScoped(t *testing.T) {
+	w := newTicketWorld(t, dbtest.SQLite(t))
+	annT := w.ticket(t, w.annC, "Ann's")
+	resp := w.ann.get("/portal/events?ticket=" + annT.Ref())
+	wantStatus(t, resp, http.StatusOK)
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	wantStatus(t, w.gil.get("/portal/events?ticket="+annT.Ref()), http.StatusNotFound)
+	wantStatus(t, w.ben.get("/portal/events?ticket="+annT.Ref()), http.StatusNotFound)
+	wantStatus(t, w.ann.get("/portal/events?ticket=garbage"), http.StatusNotFound)
+	wantStatus(t, w.s.browser().get("/portal/events"), http.StatusSeeOther)
+	wantStatus(t, w.ann.get("/portal/events"), http.StatusOK)
 }
