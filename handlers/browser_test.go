@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -58,10 +60,12 @@ func newLiveServer(t *testing.T, db *models.DB) *liveServer {
 	t.Cleanup(func() { ln.Close() }) // in case the server never took it over
 	cfg := testConfig(t)
 	cfg.BaseURL = "http://" + ln.Addr().String()
-	s := newTestServer(t, db, cfg)
+	done := make(chan struct{}) // open while serving, as in main: live-update streams stay up
+	s := newTestServerDone(t, db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), done)
 	served := make(chan error, 1)
 	go func() { served <- s.fiber.Listener(ln) }()
 	t.Cleanup(func() {
+		close(done)
 		if err := s.fiber.ShutdownWithTimeout(5 * time.Second); err != nil {
 			t.Errorf("shut down the live server: %v", err)
 		}

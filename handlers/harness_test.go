@@ -70,6 +70,16 @@ func newTestServer(t testing.TB, db *models.DB, cfg config.Config) *testServer {
 // newTestServerWithLog is newTestServer with a logger of the test's choosing.
 func newTestServerWithLog(t testing.TB, db *models.DB, cfg config.Config, log *slog.Logger) *testServer {
 	t.Helper()
+	// A closed Done: any live-update stream ends at once, so app.Test never hangs on one.
+	done := make(chan struct{})
+	close(done)
+	return newTestServerDone(t, db, cfg, log, done)
+}
+
+// newTestServerDone is the full constructor: done ends live-update streams (a live server
+// keeps it open until shutdown, like main does).
+func newTestServerDone(t testing.TB, db *models.DB, cfg config.Config, log *slog.Logger, done <-chan struct{}) *testServer {
+	t.Helper()
 	storage, err := app.NewDiskStorage(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +94,6 @@ func newTestServerWithLog(t testing.TB, db *models.DB, cfg config.Config, log *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A closed Done: any live-update stream ends at once, so app.Test never hangs on one.
-	done := make(chan struct{})
-	close(done)
 	f, h, err := New(Deps{App: a, Config: cfg, Translator: tr, Log: log, Done: done})
 	if err != nil {
 		t.Fatal(err)
