@@ -128,6 +128,7 @@ func (h *Handler) requireContact(c *fiber.Ctx) error {
 type PortalView struct {
 	Title                                     string
 	Home, Login, Register, Logout, Forgot     string
+	NewTicket                                 string // "Submit a support ticket" (SPEC T-9)
 	LanguageAction                            string
 	SelfRegistration, Preview, ChooseLanguage bool
 	ShowStages                                bool // show stage names instead of Open/Closed
@@ -148,6 +149,7 @@ func (h *Handler) portalView(c *fiber.Ctx, lang string) *PortalView {
 		Title: p.Title, Home: h.portalURL(c, "/"), Login: h.portalURL(c, "/login"),
 		Register: h.portalURL(c, "/register"), Logout: h.portalURL(c, "/logout"),
 		Forgot: h.portalURL(c, "/password/forgot"), LanguageAction: h.portalURL(c, "/language"),
+		NewTicket:        h.portalURL(c, "/new"),
 		SelfRegistration: p.AccessMode == models.AccessSelfRegistration,
 		Preview:          h.viewer(c).IsAdmin() && h.viewer(c).Contact == nil,
 		ChooseLanguage:   p.VisitorLanguages && len(p.Languages) > 1,

@@ -31,6 +31,7 @@ type portalTicketsPage struct {
 	Sort      string
 	CanSeeOrg bool
 	NextURL   string
+	Query     string // the search box's text; with words, Rows are search results
 	ListURL   string // this listing, refetched when a live event says a ticket changed
 	Events    string // the listing's live-update stream
 	Preview   bool   // an admin looking at the portal: no tickets of their own
@@ -51,6 +52,7 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 	vm := portalTicketsPage{Base: h.base(c, "portal.tickets.title", "portal"),
 		View:   oneOf(c.Query("view"), models.ViewMine, models.ViewOrg),
 		Status: oneOf(c.Query("status"), "", "open", "closed"), Sort: oneOf(c.Query("sort"), "activity", "created")}
+	vm.Query = portalSearchText(c.Query("q"))
 	scope, ok := h.portalScope(c)
 	if !ok {
 		vm.Preview = true
@@ -58,12 +60,12 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 	}
 	vm.CanSeeOrg = scope.CompanyID != 0
 	vm.Events = h.portalURL(c, "/events")
-	vm.ListURL = h.portalURL(c, "/") + "?" + url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}}.Encode()
+	vm.ListURL = h.portalURL(c, "/") + "?" + url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}, "q": {vm.Query}}.Encode()
 	if !vm.CanSeeOrg {
 		vm.View = models.ViewMine
 	}
-	page, err := h.app.Stores.Tickets.ForPortal(c.UserContext(), scope, models.PortalQuery{
-		View: vm.View, Status: vm.Status, Sort: vm.Sort, After: c.Query("after"), Limit: 25})
+	page, err := h.portalListing(c.UserContext(), scope, models.PortalQuery{
+		View: vm.View, Status: vm.Status, Sort: vm.Sort, After: c.Query("after"), Limit: 25}, vm.Query)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		return fiber.ErrBadRequest

@@ -54,6 +54,12 @@ func emptyViewModel(name string, b Base) any {
 	if vm, ok := kbEmptyViewModel(name, b); ok {
 		return vm
 	}
+	if vm, ok := supportEmptyViewModel(name, b); ok {
+		return vm
+	}
+	if vm, ok := ticketAdminEmptyViewModel(name, b); ok {
+		return vm
+	}
 	switch name {
 	case "pages/auth/login", "partials/auth/login_form":
 		return loginPage{Base: b}

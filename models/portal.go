@@ -135,6 +135,9 @@ func (p PortalSettings) Validate() error {
 			return err
 		}
 	}
+	if err := p.SupportForm.Validate(); err != nil {
+		return err
+	}
 	for _, l := range p.Branding.Nav {
 		if strings.TrimSpace(l.Label) == "" || len(l.Label) > 60 || !SafeLinkURL(l.URL) {
 			return Invalid("nav", "error.nav_link")
