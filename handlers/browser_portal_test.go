@@ -7,7 +7,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -23,65 +22,12 @@ import (
 
 	"portico/app"
 	"portico/models"
-	"portico/models/dbtest"
 )
 
-// newBrowserWith is newBrowser with extra allocator options (Chromium flags) after the
-// harness's own. It behaves the same in every other way: the console is checked when the
-// test ends, and the browser is closed.
+// newBrowserWith is newBrowser with extra Chromium flags.
 func newBrowserWith(t *testing.T, base string, extra ...chromedp.ExecAllocatorOption) *tab {
 	t.Helper()
-	exe := chromiumPath()
-	if exe == "" {
-		dbtest.Unavailable(t, "Chromium (apt-get install chromium) for browser tests")
-	}
-	profile := t.TempDir()
-	timeout, cancelTimeout := context.WithTimeout(context.Background(), browserTestTimeout)
-	output := &syncBuffer{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(output),
-	)
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeout, opts...)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	log := &pageLog{}
-	b := &tab{t: t, name: "tab1", ctx: ctx, base: base, log: log}
-	t.Cleanup(func() {
-		closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := chromedp.Cancel(closeCtx); err != nil && !errors.Is(err, context.Canceled) {
-			t.Logf("closing Chromium: %v", err)
-		}
-		cancel()
-		cancelBrowser()
-		cancelAlloc()
-		cancelTimeout()
-		for _, e := range log.problems() {
-			t.Errorf("browser reported a problem: %s", e)
-		}
-		if t.Failed() {
-			for _, e := range log.all() {
-				t.Logf("console: %s", e)
-			}
-		}
-	})
-	start := time.Now()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v\n%s", exe, err, output.String())
-	}
-	t.Logf("Chromium started in %s", time.Since(start).Round(time.Millisecond))
-	b.listen()
-	return b
+	return newBrowser(t, base, extra...)
 }
 
 // at returns a copy of the tab that treats base as the server's address (for waitPath and

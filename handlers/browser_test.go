@@ -273,8 +273,9 @@ func (b *syncBuffer) String() string {
 // newBrowser starts a headless Chromium for this test and returns its first tab, pointed at
 // base (not navigated yet). Without Chromium the test is skipped, or fails under
 // PORTICO_TEST_REQUIRE=1. When the test ends the browser is closed and every tab's console is
-// checked: any JavaScript error or CSP violation not declared with expect fails the test.
-func newBrowser(t *testing.T, base string) *tab {
+// checked: any JavaScript error or CSP violation not declared with expect fails the test. extra
+// allocator options (Chromium flags) come after the harness's own.
+func newBrowser(t *testing.T, base string, extra ...chromedp.ExecAllocatorOption) *tab {
 	t.Helper()
 	exe := chromiumPath()
 	if exe == "" {
@@ -299,6 +300,7 @@ func newBrowser(t *testing.T, base string) *tab {
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(output),
 	)
+	opts = append(opts, extra...) // a test's own flags, such as host-resolver rules
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeout, opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	log := &pageLog{}
