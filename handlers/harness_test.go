@@ -140,13 +140,6 @@ func (b *browser) do(method, target string, form url.Values, extra ...string) *h
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	var parts []string
-	for k, v := range b.cookies {
-		parts = append(parts, k+"="+v)
-	}
-	if len(parts) > 0 {
-		req.Header.Set("Cookie", strings.Join(parts, "; "))
-	}
 	for k, v := range b.headers {
 		req.Header.Set(k, v)
 	}
@@ -156,6 +149,16 @@ func (b *browser) do(method, target string, form url.Values, extra ...string) *h
 			continue
 		}
 		req.Header.Set(extra[i], extra[i+1])
+	}
+	return b.send(req)
+}
+
+// send runs a request with the browser's cookies and keeps the cookies the answer sets, as a
+// browser would. Every request helper ends here.
+func (b *browser) send(req *http.Request) *http.Response {
+	b.s.t.Helper()
+	if ck := b.cookieHeader(); ck != "" {
+		req.Header.Set("Cookie", ck)
 	}
 	resp, err := b.s.fiber.Test(req, -1)
 	if err != nil {
@@ -169,6 +172,15 @@ func (b *browser) do(method, target string, form url.Values, extra ...string) *h
 		}
 	}
 	return resp
+}
+
+// cookieHeader is the Cookie header the browser would send.
+func (b *browser) cookieHeader() string {
+	var parts []string
+	for k, v := range b.cookies {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (b *browser) get(target string, extra ...string) *http.Response {

@@ -61,23 +61,7 @@ func (b *browser) supportMultipart(page, target string, fields url.Values, fileN
 	w.Close()
 	req := httptest.NewRequest("POST", target, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	var parts []string
-	for k, v := range b.cookies {
-		parts = append(parts, k+"="+v)
-	}
-	req.Header.Set("Cookie", strings.Join(parts, "; "))
-	resp, err := b.s.fiber.Test(req, -1)
-	if err != nil {
-		b.s.t.Fatal(err)
-	}
-	for _, ck := range resp.Cookies() {
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(b.cookies, ck.Name)
-		} else {
-			b.cookies[ck.Name] = ck.Value
-		}
-	}
-	return resp
+	return b.send(req)
 }
 
 type zeroReader struct{}

@@ -333,16 +333,7 @@ func (b *browser) postMultipartBody(path string, body *bytes.Buffer, ctype strin
 	b.s.t.Helper()
 	req := httptest.NewRequest("POST", path, body)
 	req.Header.Set("Content-Type", ctype)
-	var parts []string
-	for k, v := range b.cookies {
-		parts = append(parts, k+"="+v)
-	}
-	req.Header.Set("Cookie", strings.Join(parts, "; "))
-	resp, err := b.s.fiber.Test(req, -1)
-	if err != nil {
-		b.s.t.Fatal(err)
-	}
-	return resp
+	return b.send(req)
 }
 
 func TestPortalReplyWithFileAndLiveEvent(t *testing.T) {
