@@ -40,3 +40,38 @@ func (p *Props) Scan(src any) error {
 	*p = m
 	return nil
 }
+
+// Strings is a list of strings stored as a JSON array (a stage's required properties, a select
+// property's options).
+type Strings []string
+
+// Value encodes s as a JSON array; nil becomes [].
+func (s Strings) Value() (driver.Value, error) {
+	if s == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal([]string(s))
+	return string(b), err
+}
+
+// Scan decodes a JSON array from either engine.
+func (s *Strings) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*s = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("models: cannot scan %T into Strings", src)
+	}
+	var out []string
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("models: strings: %w", err)
+	}
+	*s = out
+	return nil
+}

@@ -75,8 +75,11 @@ type PipelineStage struct {
 	Name       string
 	Position   int
 	IsClosed   bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RequiredProperties are the property keys a ticket must have set before it may enter
+	// this stage (D-6): "category", "priority" or custom property keys.
+	RequiredProperties Strings
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // FirstOpenStage is where new tickets start: the first open stage by position.
@@ -166,10 +169,14 @@ type Message struct {
 	AuthorContactID *int64
 	AuthorStaffID   *int64
 	Body            string
-	IsInternal      bool
-	ExternalID      string
-	CreatedAt       time.Time
-	Attachments     []Attachment `gorm:"foreignKey:MessageID"`
+	// BodyHTML is the sanitised rich-text version of Body, when the author wrote one (staff
+	// replies); Body then holds its plain text.
+	BodyHTML    string `gorm:"column:body_html"`
+	ReplyToID   *int64 // the message this one quotes
+	IsInternal  bool
+	ExternalID  string
+	CreatedAt   time.Time
+	Attachments []Attachment `gorm:"foreignKey:MessageID"`
 }
 
 // VisibleToCustomer reports whether a customer may ever see the message.

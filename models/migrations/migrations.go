@@ -30,6 +30,7 @@ var All = []Migration{
 	{ID: "0004_sso", Up: sqlFile("0004_sso.sql")},
 	{ID: "0005_kb_search", Up: kbSearch},
 	{ID: "0006_ticket_search", Up: ticketSearch},
+	{ID: "0007_desk", Up: sqlFile("0007_desk.sql")},
 }
 
 // macros are the few type names that differ between the two engines.
