@@ -57,7 +57,8 @@ func (h *Handler) registerRoutes(f *fiber.App) {
 	h.add(f, "POST", "/admin/portal/tickets", admins, "admin.portal.tickets.save", h.savePortalTicketSettings)
 	h.add(f, "GET", "/admin/portal/form", admins, "admin.portal.form", h.showSupportFormSettings)
 	h.add(f, "POST", "/admin/portal/form", admins, "admin.portal.form.save", h.saveSupportFormSettings)
-	h.add(f, "GET", "/admin/contacts/:id", admins, "admin.contact", h.showAdminContact)
+	h.registerAdminModelRoutes(f)   // pipelines, properties, staff, teams, inboxes (admin_model_routes.go)
+	h.registerAdminContactRoutes(f) // contacts, companies, lists, CSV import (admin_contact_routes.go)
 	h.add(f, "GET", "/admin/outbox", admins, "admin.outbox", h.showOutbox)
 	h.add(f, "GET", "/admin/outbox/:id", admins, "admin.outbox.email", h.showOutboxEmail)
 
@@ -82,7 +83,7 @@ func (h *Handler) registerRoutes(f *fiber.App) {
 	h.add(f, "POST", "/kb/:category/:article/feedback", public, "kb.article.feedback", h.submitKBFeedback)
 
 	// Agents' desk.
-	h.add(f, "GET", "/desk", anyStaff, "desk.home", h.showDeskHome)
+	h.registerDeskRoutes(f) // desk_routes.go
 
 	// Customer portal, at /<slug> (or / on the custom domain), routed here as /portal; while it
 	// is switched off every portal page is the "unavailable" page, except for admins.
