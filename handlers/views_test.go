@@ -60,6 +60,11 @@ func emptyViewModel(name string, b Base) any {
 	if vm, ok := ticketAdminEmptyViewModel(name, b); ok {
 		return vm
 	}
+	for _, f := range []func(string, Base) (any, bool){adminModelEmptyViewModel, adminContactEmptyViewModel, deskEmptyViewModel, staffAuthEmptyViewModel} {
+		if vm, ok := f(name, b); ok {
+			return vm
+		}
+	}
 	switch name {
 	case "pages/auth/login", "partials/auth/login_form":
 		return loginPage{Base: b}
