@@ -23,6 +23,9 @@ type Stores struct {
 	Outbox     *OutboxStore
 	Branding   *BrandingStore
 	SSO        *SSOStore
+	Properties *PropertyStore   // custom ticket property definitions (property_store.go)
+	StaffAuth  *StaffTokenStore // staff invitations and password resets (staff_token_store.go)
+	Desk       *DeskStore       // timeline events, saved views, notifications (desk_store.go)
 }
 
 // NewStores builds the stores over db.
@@ -44,6 +47,9 @@ func NewStores(db *DB) *Stores {
 		Outbox:     &OutboxStore{db: db},
 		Branding:   NewBrandingStore(db),
 		SSO:        NewSSOStore(db),
+		Properties: &PropertyStore{db: db},
+		StaffAuth:  &StaffTokenStore{db: db},
+		Desk:       &DeskStore{db: db},
 	}
 }
 
