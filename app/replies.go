@@ -153,7 +153,8 @@ func (a *App) publishTicket(ctx context.Context, t models.Ticket, name string) {
 	if a.Broker == nil {
 		return
 	}
-	topics := []string{"ticket:" + t.Ref()}
+	// "queue" feeds the agents' desk (D-9): every ticket change refreshes open queue pages.
+	topics := []string{"ticket:" + t.Ref(), "queue"}
 	if t.ContactID != nil {
 		topics = append(topics, "contact:"+strconv.FormatInt(*t.ContactID, 10))
 	}
