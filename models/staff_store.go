@@ -89,3 +89,17 @@ func (s *StaffStore) TeamByName(ctx context.Context, name string) (Team, error) 
 	err := s.db.Gorm.WithContext(ctx).Where("name = ?", name).Take(&t).Error
 	return t, mapErr("team by name", err)
 }
+
+// Active returns the active staff users ordered by name, for owner and member pickers.
+func (s *StaffStore) Active(ctx context.Context) ([]StaffUser, error) {
+	var out []StaffUser
+	err := s.db.Gorm.WithContext(ctx).Where("active = ?", true).Order("name, id").Find(&out).Error
+	return out, mapErr("active staff", err)
+}
+
+// Teams returns every team ordered by name.
+func (s *StaffStore) Teams(ctx context.Context) ([]Team, error) {
+	var out []Team
+	err := s.db.Gorm.WithContext(ctx).Order("name, id").Find(&out).Error
+	return out, mapErr("teams", err)
+}
