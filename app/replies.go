@@ -79,72 +79,26 @@ func (a *App) ReplyAsContact(ctx context.Context, p models.PortalSettings, scope
 		if err != nil {
 			return err
 		}
-		return tx.Tickets.AddMessage(ctx, &models.Message{ThreadID: th.ID, TicketID: t.ID, AuthorKind: models.AuthorContact,
-			AuthorContactID: &c.ID, Body: body, CreatedAt: now, Attachments: files})
+		m := models.Message{ThreadID: th.ID, TicketID: t.ID, AuthorKind: models.AuthorContact,
+			AuthorContactID: &c.ID, Body: body, CreatedAt: now, Attachments: files}
+		if err := tx.Tickets.AddMessage(ctx, &m); err != nil {
+			return err
+		}
+		return a.notifyOwner(ctx, tx, t, m.ID, now)
 	})
 	if err != nil {
 		a.discard(ctx, files)
 		return t, err
 	}
 	a.publishTicket(ctx, t, EventTicketUpdated)
+	a.publishStaff(ctx, t.OwnerID)
 	return t, nil
 }
 
-// ReplyAsStaff adds an agent's reply or internal note to a ticket's latest thread (starting one
-// when there is none). A reply, not a note, e-mails the customer a link back to the ticket
-// (SPEC T-11), queued in the same transaction; customers' live pages hear only of replies.
+// ReplyAsStaff adds an agent's plain reply or internal note to a ticket's latest thread: the
+// desk's DeskReply without files, quoting, channel choice or status change.
 func (a *App) ReplyAsStaff(ctx context.Context, u models.StaffUser, ticketID int64, body string, internal bool) (models.Message, error) {
-	body = strings.TrimSpace(body)
-	if body == "" || len(body) > 50000 {
-		return models.Message{}, models.Invalid("body", "error.reply_empty")
-	}
-	t, err := a.Stores.Tickets.ByID(ctx, ticketID)
-	if err != nil {
-		return models.Message{}, err
-	}
-	p, err := a.Portal(ctx)
-	if err != nil {
-		return models.Message{}, err
-	}
-	now := a.Now()
-	msg := models.Message{TicketID: t.ID, AuthorKind: models.AuthorStaff, AuthorStaffID: &u.ID, Body: body,
-		IsInternal: internal, CreatedAt: now}
-	err = a.Stores.InTx(ctx, func(tx *models.Stores) error {
-		th, err := tx.Tickets.LatestThread(ctx, t.ID)
-		if errors.Is(err, models.ErrNotFound) {
-			th = models.Thread{TicketID: t.ID, Channel: t.SourceChannel, CreatedAt: now}
-			err = tx.Tickets.CreateThread(ctx, &th)
-		}
-		if err != nil {
-			return err
-		}
-		msg.ThreadID = th.ID
-		if err := tx.Tickets.AddMessage(ctx, &msg); err != nil {
-			return err
-		}
-		if internal || t.ContactID == nil {
-			return nil
-		}
-		c, err := tx.Contacts.ByID(ctx, *t.ContactID)
-		if err != nil || !c.Active {
-			return nil // a deleted or disabled contact gets no mail; the reply still stands
-		}
-		lang := c.Language
-		if lang == "" {
-			lang = p.Language
-		}
-		return a.mailWith(ctx, tx, lang, c.Email, "agent_reply", map[string]string{
-			"Name": c.Name, "Agent": u.Name, "Ref": t.Ref(), "Subject": t.Subject, "Portal": p.Title,
-			"Link": a.PortalLink(p, "/tickets/"+t.Ref()),
-		})
-	})
-	if err != nil {
-		return models.Message{}, err
-	}
-	if !internal {
-		a.publishTicket(ctx, t, EventTicketUpdated)
-	}
-	return msg, nil
+	return a.DeskReply(ctx, u, ticketID, DeskReplyInput{Body: body, Internal: internal})
 }
 
 // publishTicket tells the ticket's page and its contact's and company's listings that it

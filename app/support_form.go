@@ -336,7 +336,7 @@ func (a *App) ticketCreatedEmail(p models.PortalSettings, c models.Contact, t mo
 // publishTicketCreated tells the contact's (and their company's) open portal pages that a
 // ticket exists. A lost event only delays a listing refresh, so failures are logged.
 func (a *App) publishTicketCreated(ctx context.Context, c models.Contact, ref string) {
-	topics := []string{"contact:" + strconv.FormatInt(c.ID, 10)}
+	topics := []string{"contact:" + strconv.FormatInt(c.ID, 10), "queue"}
 	if c.CompanyID != nil {
 		topics = append(topics, "company:"+strconv.FormatInt(*c.CompanyID, 10))
 	}

@@ -83,6 +83,12 @@ func (s *TicketStore) searchCandidates(ctx context.Context, scope PortalScope, v
 	if err != nil {
 		return nil, err
 	}
+	return s.matchCandidates(bySubject, byMessage, terms)
+}
+
+// matchCandidates runs the two candidate queries of a search over two copies of one ticket
+// query (the portal's scope, or the desk's filters) and merges their ids, subject matches first.
+func (s *TicketStore) matchCandidates(bySubject, byMessage *gorm.DB, terms []string) ([]int64, error) {
 	if s.db.Dialect == Postgres {
 		tsq, arg := tsQuery(KBSearchQuery{Terms: terms})
 		bySubject = bySubject.Where("to_tsvector('simple', left(tickets.subject, 1000)) @@ "+tsq, arg).
