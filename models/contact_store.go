@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -71,11 +73,23 @@ func (s *ContactStore) AddToList(ctx context.Context, listID int64, contactIDs [
 	return mapErr("add to list", err)
 }
 
-// InList reports whether a contact is on a list.
+// InList reports whether a contact is on a list: a chosen member of a static list, or a
+// contact matching an active list's rule now. An unknown list has nobody on it.
 func (s *ContactStore) InList(ctx context.Context, listID, contactID int64) (bool, error) {
+	l, err := s.ListByID(ctx, listID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	where, args, err := listWhere(s.db.Dialect, l)
+	if err != nil {
+		return false, err
+	}
 	var n int64
-	err := s.db.Gorm.WithContext(ctx).Model(&ContactListMember{}).
-		Where("list_id = ? AND contact_id = ?", listID, contactID).Count(&n).Error
+	err = s.db.Gorm.WithContext(ctx).Table("contacts AS c").
+		Where("c.id = ?", contactID).Where(where, args...).Count(&n).Error
 	return n > 0, mapErr("in list", err)
 }
 
@@ -110,14 +124,41 @@ func (s *ContactStore) RecordLogin(ctx context.Context, id int64, at time.Time) 
 	return mapErr("record contact login", err)
 }
 
-// MembersOf returns the contacts on any of the given static lists, each once, in id order.
+// MembersOf returns the contacts on any of the given lists (chosen members of the static ones,
+// contacts matching the rules of the active ones), each once, in id order, in one query after
+// the lists themselves are read.
 func (s *ContactStore) MembersOf(ctx context.Context, listIDs []int64) ([]Contact, error) {
 	if len(listIDs) == 0 {
 		return nil, nil
 	}
+	var lists []ContactList
+	if err := s.db.Gorm.WithContext(ctx).Where("id IN ?", listIDs).Order("id").Find(&lists).Error; err != nil {
+		return nil, mapErr("member lists", err)
+	}
+	var conds []string
+	var args []any
+	var static []int64
+	for _, l := range lists {
+		if l.Kind != ListActive {
+			static = append(static, l.ID)
+			continue
+		}
+		where, a, err := listWhere(s.db.Dialect, l)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, where)
+		args = append(args, a...)
+	}
+	if len(static) > 0 {
+		conds = append(conds, "c.id IN (SELECT m.contact_id FROM contact_list_members m WHERE m.list_id IN ?)")
+		args = append(args, static)
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
 	var out []Contact
-	err := s.db.Gorm.WithContext(ctx).
-		Where("id IN (SELECT contact_id FROM contact_list_members WHERE list_id IN ?)", listIDs).
-		Order("id").Find(&out).Error
+	err := s.db.Gorm.WithContext(ctx).Table("contacts AS c").Select("c.*").
+		Where("("+strings.Join(conds, ") OR (")+")", args...).Order("c.id").Find(&out).Error
 	return out, mapErr("list members", err)
 }
