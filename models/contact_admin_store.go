@@ -213,6 +213,22 @@ func (s *ContactStore) Upsert(ctx context.Context, rows []Contact) error {
 	return mapErr("upsert contacts", err)
 }
 
+// InsertNew inserts contacts in one statement per MaxBatch rows; an address that exists by
+// then (another import, a registration) is left as it is.
+func (s *ContactStore) InsertNew(ctx context.Context, rows []Contact) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	for i := range rows {
+		rows[i].Email = NormalizeEmail(rows[i].Email)
+		if rows[i].Properties == nil {
+			rows[i].Properties = Props{}
+		}
+	}
+	err := s.db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, MaxBatch).Error
+	return mapErr("insert contacts", err)
+}
+
 // ContactTicket is one of a contact's tickets, as their admin page lists them.
 type ContactTicket struct {
 	Number         int64

@@ -213,6 +213,10 @@ func listWhere(d Dialect, l ContactList) (string, []any, error) {
 	return "c.id IN (SELECT m.contact_id FROM contact_list_members m WHERE m.list_id = ?)", []any{l.ID}, nil
 }
 
+// ValidPropertyKey reports whether k may name a custom property: 1 to 40 lower-case letters,
+// digits and underscores, the form rules and filters can name safely.
+func ValidPropertyKey(k string) bool { return propKeyRe.MatchString(k) }
+
 // EscapeLike escapes the LIKE wildcards % and _ (and the escape character \) so that a search
 // text matches literally; use with ESCAPE '\'.
 func EscapeLike(s string) string {
