@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -451,4 +452,45 @@ func idText(id *int64) string {
 		return ""
 	}
 	return strconv.FormatInt(*id, 10)
+}
+
+// KBLink is a published knowledge-base article's title and absolute public address, for
+// links agents insert into replies (D-5).
+type KBLink struct {
+	ID         int64
+	Title, URL string
+}
+
+// KBArticleLink returns a published article's link; drafts are ErrNotFound.
+func (a *App) KBArticleLink(ctx context.Context, id int64) (KBLink, error) {
+	art, err := a.Stores.KB.ArticleByID(ctx, id)
+	if err != nil {
+		return KBLink{}, err
+	}
+	if !art.IsPublished() {
+		return KBLink{}, models.ErrNotFound
+	}
+	cat, err := a.Stores.KB.CategoryByID(ctx, art.CategoryID)
+	if err != nil {
+		return KBLink{}, err
+	}
+	return KBLink{ID: art.ID, Title: art.Title, URL: a.kbURL(cat.Slug, art.Slug)}, nil
+}
+
+// KBLinks searches published articles and returns their links (the desk's article picker).
+func (a *App) KBLinks(ctx context.Context, q string, limit int) ([]KBLink, error) {
+	res, err := a.SearchKB(ctx, q, limit, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]KBLink, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		out = append(out, KBLink{ID: h.ID, Title: h.Title, URL: a.kbURL(h.CategorySlug, h.Slug)})
+	}
+	return out, nil
+}
+
+// kbURL is an article's absolute address, from configuration only.
+func (a *App) kbURL(category, slug string) string {
+	return a.Opts.BaseURL + "/kb/" + url.PathEscape(category) + "/" + url.PathEscape(slug)
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"portico/models"
 )
 
 // adminHomePage is the admin dashboard's view model.
@@ -27,21 +26,6 @@ func (h *Handler) showAdminHome(c *fiber.Ctx) error {
 		return err
 	}
 	return h.render(c, fiber.StatusOK, "pages/admin/home", adminHomePage{Base: h.base(c, "admin.title", "admin"), Tickets: n, Articles: a})
-}
-
-// deskHomePage is the agents' desk view model.
-type deskHomePage struct {
-	Base
-	Tickets []models.Ticket
-}
-
-// showDeskHome lists the most recently active tickets (the full queue comes with the desk issue).
-func (h *Handler) showDeskHome(c *fiber.Ctx) error {
-	ts, err := h.app.Stores.Tickets.Recent(c.UserContext(), 25)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, "pages/desk/home", deskHomePage{Base: h.base(c, "desk.title", "desk"), Tickets: ts})
 }
 
 // showHealth answers load balancers: 200 when the database answers, 503 when not.

@@ -205,6 +205,12 @@ func (h *Handler) servePortalAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.sendAttachment(c, a)
+}
+
+// sendAttachment streams a stored file as a download with a server-chosen type and a sandbox
+// CSP (FILE-02), whoever may see it: a stored HTML or SVG file never runs in our origin.
+func (h *Handler) sendAttachment(c *fiber.Ctx, a models.Attachment) error {
 	f, err := h.app.Storage.Open(c.UserContext(), a.StorageKey)
 	if err != nil {
 		return err

@@ -175,5 +175,14 @@ func templateFuncs(a *assetTable) template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"excerpt": excerpt,
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"channelIcon": channelIcon,
+		"propField":   propField,
 	}
 }

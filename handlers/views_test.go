@@ -70,8 +70,6 @@ func emptyViewModel(name string, b Base) any {
 		return loginPage{Base: b}
 	case "pages/admin/home":
 		return adminHomePage{Base: b}
-	case "pages/desk/home":
-		return deskHomePage{Base: b}
 	case "pages/errors/error":
 		return errorPage{Base: b}
 	case "pages/portal/home", "partials/portal/ticket_list":
@@ -136,15 +134,16 @@ func TestEveryTemplateRenders(t *testing.T) {
 		}
 	}
 	// The desk table with rows: every channel and priority has a label.
-	var tickets []models.Ticket
+	var tickets []deskRowView
 	for i, ch := range models.Channels {
-		tickets = append(tickets, models.Ticket{Number: int64(1000 + i), Subject: "s", SourceChannel: ch,
-			Priority: models.Priorities[i%len(models.Priorities)], LastActivityAt: time.Unix(0, 0)})
+		tickets = append(tickets, deskRowView{Ref: models.FormatRef(int64(1000 + i)), Subject: "s", Channel: ch,
+			Priority: models.Priorities[i%len(models.Priorities)], Status: "New", LastActivityAt: time.Unix(0, 0)})
 	}
 	for _, lang := range []string{"en", "pt-BR"} {
 		var buf bytes.Buffer
-		vm := deskHomePage{Base: Base{Lang: lang, Viewer: viewers[1].v, tr: s.h.tr}, Tickets: tickets}
-		if err := engine.Render(&buf, "pages/desk/home", vm); err != nil {
+		vm := deskQueuePage{Base: Base{Lang: lang, Viewer: viewers[1].v, tr: s.h.tr}, Rows: tickets,
+			Channels: models.Channels, Priorities: models.Priorities}
+		if err := engine.Render(&buf, "pages/desk/queue", vm); err != nil {
 			t.Fatalf("desk with tickets (%s): %v", lang, err)
 		}
 		if m := regexp.MustCompile(`(channel|priority|status)\.[a-z]+`).FindString(buf.String()); m != "" {

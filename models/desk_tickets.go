@@ -118,3 +118,13 @@ func (s *DeskStore) Names(ctx context.Context, staffIDs, contactIDs []int64) (st
 	}
 	return staff, contacts, load("contacts", contactIDs, contacts)
 }
+
+// AttachmentByPublicID returns any attachment by its public id (staff only).
+func (s *TicketStore) AttachmentByPublicID(ctx context.Context, publicID string) (Attachment, error) {
+	if publicID == "" || len(publicID) > 64 {
+		return Attachment{}, ErrNotFound
+	}
+	var a Attachment
+	err := s.db.Gorm.WithContext(ctx).Where("public_id = ?", publicID).Take(&a).Error
+	return a, mapErr("attachment", err)
+}
