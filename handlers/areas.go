@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-
 )
 
 // adminHomePage is the admin dashboard's view model.

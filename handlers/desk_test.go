@@ -235,7 +235,7 @@ func TestDeskReplyNoteAndCustomerSide(t *testing.T) {
 		resp = w.agentB.deskPost(page, page+"/reply", url.Values{"kind": {"reply"},
 			"body": {"Try **this** [guide](https://example.com/g) <img src=x onerror=alert(1)> [x](javascript:alert(1))"}})
 		wantStatus(t, resp, http.StatusSeeOther)
-		portal := readBody(t, w.ann.get("/portal/tickets/" + tk.Ref()))
+		portal := readBody(t, w.ann.get("/portal/tickets/"+tk.Ref()))
 		if !strings.Contains(portal, "Try") {
 			t.Fatal("the reply is not on the portal")
 		}
@@ -368,7 +368,7 @@ func TestDeskAssignStatusRequiredPropertiesAndNotifications(t *testing.T) {
 		if !got.IsClosed || got.StageID != solved.ID || got.Properties["resolution"] != "Fixed" || got.ClosedAt == nil {
 			t.Fatalf("after send and close: %+v", got)
 		}
-		if p := readBody(t, w.ann.get("/portal/tickets/" + tk.Ref())); !strings.Contains(p, "DONE-TEXT") || !strings.Contains(p, "Closed") {
+		if p := readBody(t, w.ann.get("/portal/tickets/"+tk.Ref())); !strings.Contains(p, "DONE-TEXT") || !strings.Contains(p, "Closed") {
 			t.Fatal("the customer does not see the reply and the closed status")
 		}
 		timeline := readBody(t, w.agentB.get(page))
@@ -416,8 +416,7 @@ func TestDeskKnowledgeBaseLinkAndAttachments(t *testing.T) {
 		t.Fatal("article search in the reply form")
 	}
 	arts, _ := w.s.app.KBLinks(ctx, "password", 10)
-	resp := w.agentB.deskPost(page, page+"/compose", url.Values{"insert_article": {fmt.Sprint(arts[0].ID)}, "body": {"Hello,"}},
-	)
+	resp := w.agentB.deskPost(page, page+"/compose", url.Values{"insert_article": {fmt.Sprint(arts[0].ID)}, "body": {"Hello,"}})
 	body = readBody(t, resp)
 	if !strings.Contains(body, "Hello,\n\n[Reset your password](http") || !strings.Contains(body, "/kb/accounts/reset-password)") {
 		t.Fatalf("article link not inserted into the draft:\n%s", body)
