@@ -1,9 +1,9 @@
 package handlers
 
-// The admin's portal settings pages (SPEC P-1, P-2, P-4, P-5, P-9, P-10, P-11) and the contact
-// page with its consent records. Every form is a struct of its own whose fields are copied onto
-// the current settings (STYLE 5, SECURITY AC-04): a field a page does not show cannot be set
-// through it, whatever the request adds.
+// The admin's portal settings pages (SPEC P-1, P-2, P-4, P-5, P-9, P-10, P-11); the contact page
+// with its consent records moved to admin_contacts.go. Every form is a struct of its own whose
+// fields are copied onto the current settings (STYLE 5, SECURITY AC-04): a field a page does not
+// show cannot be set through it, whatever the request adds.
 
 import (
 	"errors"
@@ -492,59 +492,4 @@ func closeAll(files map[string]io.Reader) {
 			mf.Close()
 		}
 	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// Contact page: who the contact is and the consent they gave.
-
-// consentRow is one consent record as the contact page shows it.
-type consentRow struct {
-	Version int
-	At      time.Time
-	IP      string
-	Notice  template.HTML // the exact notice shown, sanitised again for display
-	Label   string
-}
-
-// contactPage is the view model of the admin's contact page.
-type contactPage struct {
-	Base
-	Contact  models.Contact
-	Company  string
-	Verified bool
-	Records  []consentRow
-}
-
-// showAdminContact renders one contact with their consent records. Unknown and malformed ids
-// are 404.
-func (h *Handler) showAdminContact(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fiber.ErrNotFound
-	}
-	ctx := c.UserContext()
-	ct, err := h.app.Stores.Contacts.ByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	vm := contactPage{Base: h.base(c, "admin.contact.title", "admin"), Contact: ct, Verified: ct.IsVerified()}
-	if vm.Title = ct.Name; vm.Title == "" {
-		vm.Title = ct.Email
-	}
-	if ct.CompanyID != nil {
-		co, err := h.app.Stores.Companies.ByID(ctx, *ct.CompanyID)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return err
-		}
-		vm.Company = co.Name
-	}
-	recs, err := h.app.Stores.Consent.ForContact(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, r := range recs {
-		vm.Records = append(vm.Records, consentRow{Version: r.Version, At: r.CreatedAt, IP: r.IP,
-			Notice: template.HTML(app.SanitizeConsent(r.Notice)), Label: r.CheckboxLabel})
-	}
-	return h.render(c, fiber.StatusOK, "pages/admin/contact", vm)
 }
