@@ -8,6 +8,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -550,6 +551,51 @@ func TestInboxAdminStore(t *testing.T) {
 		}
 		if err := s.Inboxes.Delete(ctx, chat.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
+		}
+	})
+}
+
+// TestLastAdminUnderConcurrency: two admins demote or deactivate each other at the same
+// moment, round after round; each time exactly one change wins and one admin stays.
+func TestLastAdminUnderConcurrency(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStores(db)
+		ctx := context.Background()
+		for round := range 6 {
+			a := staffUser(t, s, "a"+time.Now().Format("150405.000000000")+"@example.com", "A", models.RoleAdmin)
+			b := staffUser(t, s, "b"+time.Now().Format("150405.000000000")+"@example.com", "B", models.RoleAdmin)
+			if err := db.Gorm.Exec("UPDATE staff_users SET active = ? WHERE id NOT IN (?, ?)", false, a.ID, b.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i, target := range []models.StaffUser{b, a} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if round%2 == 0 {
+						errs[i] = s.Staff.UpdateProfile(ctx, target.ID, models.StaffProfile{Name: target.Name, Role: models.RoleAgent})
+					} else {
+						errs[i] = s.Staff.SetActive(ctx, target.ID, false)
+					}
+				}()
+			}
+			wg.Wait()
+			ok, refused := 0, 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, models.ErrLastAdmin):
+					refused++
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			n, err := s.Staff.CountAdmins(ctx)
+			if ok != 1 || refused != 1 || n != 1 || err != nil {
+				t.Fatalf("round %d: %d won, %d refused, %d admins left (%v)", round, ok, refused, n, err)
+			}
 		}
 	})
 }

@@ -281,7 +281,7 @@ func setTeams(tx *gorm.DB, staffID int64, teamIDs []int64) error {
 			return err
 		}
 		if n != int64(len(teamIDs)) {
-			return Invalid("teams", "error.team_unknown")
+			return Invalid("teams", "error.staff_team_unknown")
 		}
 	}
 	if err := tx.Where("staff_id = ?", staffID).Delete(&TeamMember{}).Error; err != nil {
