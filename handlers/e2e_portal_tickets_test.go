@@ -584,7 +584,7 @@ func TestE2EKnowledgeBase(t *testing.T) {
 		b := first.newContext(t, "ann")
 		b.customerSignIn(d.ann.Email)
 		b.open("/portal/new")
-		b.do("type a subject", chromedp.SendKeys(chromedp.ID("new-ticket-subject"), "invoice addr"))
+		b.do("type a subject", chromedp.SendKeys(chromedp.ID("new-ticket-subject"), "invoices addr"))
 		b.waitTrue("the suggestions", `!!document.querySelector('#kb-suggestions a[href="/kb/billing/invoice-address"]')`)
 		got := eval[string](b, `[...document.querySelectorAll("#kb-suggestions li")].map(li => li.textContent.trim()).join(" | ")`)
 		if got != "Change the address on your invoices" {
