@@ -21,10 +21,13 @@ const MaxAttachmentBytes = 25 << 20
 const maxFilesPerMessage = 10
 
 // Upload is one file sent with a message: its name as the sender gave it and its content.
+// An upload already received to disk by the HTTP layer comes as Spool (Open and Size are then
+// ignored): storing it is a rename, and its hash and type were taken while it arrived.
 type Upload struct {
-	Name string
-	Size int64
-	Open func() (io.ReadCloser, error)
+	Name  string
+	Size  int64
+	Open  func() (io.ReadCloser, error)
+	Spool *Spool
 }
 
 // ReplyInput is a message written in the portal or the desk.
@@ -127,7 +130,7 @@ func (a *App) publishTicket(ctx context.Context, t models.Ticket, name string) {
 func (a *App) storeUploads(ctx context.Context, uploads []Upload) ([]models.Attachment, error) {
 	var out []models.Attachment
 	for _, u := range uploads {
-		if u.Size > MaxAttachmentBytes {
+		if u.Spool == nil && u.Size > MaxAttachmentBytes {
 			a.discard(ctx, out)
 			return nil, models.Invalid("files", "error.file_too_large")
 		}
@@ -142,6 +145,20 @@ func (a *App) storeUploads(ctx context.Context, uploads []Upload) ([]models.Atta
 }
 
 func (a *App) storeUpload(ctx context.Context, u Upload) (models.Attachment, error) {
+	if sp := u.Spool; sp != nil {
+		if sp.Size() > MaxAttachmentBytes {
+			return models.Attachment{}, models.Invalid("files", "error.file_too_large")
+		}
+		if err := sp.Finish(); err != nil {
+			return models.Attachment{}, err
+		}
+		key, err := sp.keep(ctx, a.Storage)
+		if err != nil {
+			return models.Attachment{}, err
+		}
+		return models.Attachment{PublicID: NewToken()[:32], Filename: cleanFilename(u.Name), Size: sp.Size(),
+			ContentType: sp.ContentType(), StorageKey: key, SHA256: sp.SHA256(), CreatedAt: a.Now()}, nil
+	}
 	f, err := u.Open()
 	if err != nil {
 		return models.Attachment{}, err

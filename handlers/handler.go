@@ -37,6 +37,7 @@ type Handler struct {
 	csrfKey    []byte
 	proxies    []netip.Prefix
 	routes     []routeInfo
+	bodyRules  []routeRule // body limits per route (uploads.go)
 	events     *eventStream
 }
 
@@ -69,18 +70,29 @@ func New(d Deps) (*fiber.App, *Handler, error) {
 		Views: engine,
 		// Immutable: values from c.Params/c.FormValue are copied, so they stay valid after the
 		// handler returns (fasthttp reuses its buffers); stores and logs may keep them.
-		Immutable:             true,
-		BodyLimit:             int(d.Config.MaxUploadBytes) + 1<<20,
-		ErrorHandler:          h.handleError,
-		DisableStartupMessage: true,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		AppName:               "Portico",
+		Immutable: true,
+		// Request bodies are streamed and read only by limitBody (uploads.go), with a limit per
+		// route: ordinary forms are small, uploads go to disk part by part. With streaming,
+		// BodyLimit refuses nothing (fasthttp streams an over-long body instead); it is set to
+		// the largest route limit so that it states the ceiling. Pre-parsing multipart forms
+		// would read every upload whole before any limit or access check, so it is off.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    int(h.maxBodyLimit()),
+		ErrorHandler:                 h.handleError,
+		DisableStartupMessage:        true,
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		AppName:                      "Portico",
 	})
+	f.Use(h.limitBody) // first of all: nothing may read a body before its limit is set
 	h.registerRoutes(f)
 	if len(h.routes) == 0 {
 		return nil, nil, fmt.Errorf("handlers: no routes")
+	}
+	if h.bodyRules, err = h.compileBodyRules(); err != nil {
+		return nil, nil, err
 	}
 	return f, h, nil
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime/multipart"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -24,46 +23,46 @@ func (h *Handler) showPortalThread(c *fiber.Ctx) error {
 }
 
 // submitPortalReply adds the customer's reply with its files. Without JavaScript it answers
-// with a redirect back to the ticket; for htmx, with the refreshed conversation.
+// with a redirect back to the ticket; for htmx, with the refreshed conversation. The form is
+// read from the request as it arrives, files straight to disk (uploads.go); a file over the
+// limit is refused with 413 and the form again.
 func (h *Handler) submitPortalReply(c *fiber.Ctx) error {
 	scope, ok := h.portalScope(c)
 	number, err := models.ParseRef(c.Params("ref"))
 	if !ok || err != nil {
 		return models.ErrNotFound
 	}
-	in := app.ReplyInput{}
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		form, err := c.MultipartForm()
-		if err != nil {
-			return fiber.ErrBadRequest
-		}
-		in.Body = first(form.Value["body"])
-		for _, fh := range form.File["files"] {
-			if fh.Size == 0 && fh.Filename == "" {
-				continue // an empty file input
-			}
-			in.Files = append(in.Files, fileUpload(fh))
-		}
-	} else {
-		in.Body = string(c.Request().PostArgs().Peek("body"))
+	spec := h.uploadSpecs()["portal.ticket.reply"]
+	form, err := h.readUploadForm(c, spec)
+	defer form.close()
+	in := app.ReplyInput{Body: form.value("body"), Files: form.uploads()}
+	var t models.Ticket
+	if err == nil {
+		v := h.viewer(c)
+		t, err = h.app.ReplyAsContact(c.UserContext(), h.portal(c), scope, *v.Contact, number, in)
 	}
-	v := h.viewer(c)
-	t, err := h.app.ReplyAsContact(c.UserContext(), h.portal(c), scope, *v.Contact, number, in)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		vm, lerr := h.portalTicket(c, "portal.ticket.title")
-		if lerr != nil {
-			return lerr
-		}
-		vm.Errors[ve.Field] = vm.T(ve.Code)
-		vm.Body = in.Body
-		return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
+		return h.showReplyForm(c, fiber.StatusOK, in.Body, ve.Field, ve.Code)
 	}
 	if err != nil {
-		return err
+		return h.uploadError(c, spec, err, func(msgKey string) error {
+			return h.showReplyForm(c, fiber.StatusRequestEntityTooLarge, in.Body, "files", msgKey)
+		})
 	}
 	h.setFlash(c, "info", "flash.reply_sent")
 	return redirect(c, h.portalURL(c, "/tickets/"+t.Ref()))
+}
+
+// showReplyForm renders the ticket again with the reply typed so far and a message on field.
+func (h *Handler) showReplyForm(c *fiber.Ctx, status int, body, field, msgKey string) error {
+	vm, err := h.portalTicket(c, "portal.ticket.title")
+	if err != nil {
+		return err
+	}
+	vm.Errors[field] = vm.T(msgKey)
+	vm.Body = body
+	return h.render(c, status, "pages/portal/ticket", vm)
 }
 
 // portalEvents streams live updates: of one ticket (?ticket=T-…) when the viewer may see it, or
@@ -91,6 +90,7 @@ func (h *Handler) portalEvents(c *fiber.Ctx) error {
 	return h.streamEvents(c, topics)
 }
 
+// fileUpload adapts a file of a buffered multipart form (not an upload route's stream).
 func fileUpload(fh *multipart.FileHeader) app.Upload {
 	return app.Upload{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }}
 }

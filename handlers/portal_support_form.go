@@ -7,7 +7,6 @@ package handlers
 import (
 	"errors"
 	"io"
-	"mime/multipart"
 	"strconv"
 	"strings"
 
@@ -60,7 +59,8 @@ func (h *Handler) showSupportForm(c *fiber.Ctx) error {
 }
 
 // submitSupportForm creates the ticket and goes to its page; invalid input shows the form
-// again with the values typed.
+// again with the values typed. The form is read as it arrives, files straight to disk
+// (uploads.go); a file over the limit is refused with 413 and the form again.
 func (h *Handler) submitSupportForm(c *fiber.Ctx) error {
 	v := h.viewer(c)
 	if v.Contact == nil {
@@ -68,13 +68,22 @@ func (h *Handler) submitSupportForm(c *fiber.Ctx) error {
 		return h.renderSupportForm(c, app.TicketSubmission{}, models.Invalid("form", "error.supportform_preview"))
 	}
 	p := h.portal(c)
-	in := app.TicketSubmission{Subject: c.FormValue("subject"), Description: c.FormValue("description"),
-		Category: c.FormValue("category"), Priority: c.FormValue("priority"), Custom: map[string]string{},
+	spec := h.uploadSpecs()["portal.new.submit"]
+	form, ferr := h.readUploadForm(c, spec)
+	defer form.close()
+	in := app.TicketSubmission{Subject: form.value("subject"), Description: form.value("description"),
+		Category: form.value("category"), Priority: form.value("priority"), Custom: map[string]string{},
 		Lang: h.portalLang(c)}
 	for _, cf := range p.SupportForm.Fields {
-		in.Custom[cf.Key] = c.FormValue("custom_" + cf.Key)
+		in.Custom[cf.Key] = form.value("custom_" + cf.Key)
 	}
-	files, err := openAttachments(c, "attachments")
+	if ferr != nil {
+		in.Files = nil
+		return h.uploadError(c, spec, ferr, func(msgKey string) error {
+			return h.renderSupportForm(c, in, models.Invalid("attachments", msgKey))
+		})
+	}
+	files, err := openAttachments(form)
 	if err != nil {
 		return err
 	}
@@ -148,27 +157,17 @@ func supportFormErrors(b Base, err error) (map[string]string, error) {
 	return out, nil
 }
 
-// openAttachments opens the files posted under field. Empty parts (a file input left empty)
-// are skipped; the names the browser sent are kept only as display names.
-func openAttachments(c *fiber.Ctx, field string) ([]app.SubmittedFile, error) {
-	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		return nil, nil
-	}
-	mf, err := c.MultipartForm()
-	if err != nil {
-		return nil, fiber.ErrBadRequest
-	}
+// openAttachments opens the received files for the app to store; the names the browser sent
+// are kept only as display names.
+func openAttachments(form *uploadForm) ([]app.SubmittedFile, error) {
 	var out []app.SubmittedFile
-	for _, fh := range mf.File[field] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue
-		}
-		f, err := fh.Open()
+	for _, f := range form.files {
+		r, err := f.spool.Open()
 		if err != nil {
 			closeFiles(out)
 			return nil, err
 		}
-		out = append(out, app.SubmittedFile{Name: fh.Filename, Size: fh.Size, Content: f})
+		out = append(out, app.SubmittedFile{Name: f.name, Size: f.spool.Size(), Content: r})
 	}
 	return out, nil
 }
@@ -176,9 +175,7 @@ func openAttachments(c *fiber.Ctx, field string) ([]app.SubmittedFile, error) {
 // closeFiles closes the opened uploads.
 func closeFiles(files []app.SubmittedFile) {
 	for _, f := range files {
-		if cl, ok := f.Content.(multipart.File); ok {
-			cl.Close()
-		} else if cl, ok := f.Content.(io.Closer); ok {
+		if cl, ok := f.Content.(io.Closer); ok {
 			cl.Close()
 		}
 	}

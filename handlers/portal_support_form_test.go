@@ -185,9 +185,9 @@ func TestSupportFormAttachments(t *testing.T) {
 	ctx := context.Background()
 	fields := url.Values{"subject": {"Logs attached"}, "description": {"See the file."}}
 
-	// One byte over the limit: refused, nothing stored.
+	// One byte over the limit: refused with 413 and the form again (FILE-01), nothing stored.
 	resp := w.ann.supportMultipart("/portal/new", "/portal/new", fields, "huge.log", app.MaxTicketFileBytes+1)
-	wantStatus(t, resp, http.StatusOK)
+	wantStatus(t, resp, http.StatusRequestEntityTooLarge)
 	if body := readBody(t, resp); !strings.Contains(body, `id="new-ticket-attachments-error"`) {
 		t.Errorf("no attachment error:\n%s", body)
 	}
