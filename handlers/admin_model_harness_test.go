@@ -100,3 +100,11 @@ func (f *adminModelFixture) wantGuarded(gets []string, posts map[string]url.Valu
 		wantStatus(f.t, f.admin.do("POST", p, other), http.StatusForbidden)
 	}
 }
+
+// relogin signs the admin in again, after the fake clock has run past the session's life.
+func (f *adminModelFixture) relogin() {
+	f.t.Helper()
+	f.admin = f.s.browser()
+	wantStatus(f.t, f.admin.login("ada@example.com", staffPassword), http.StatusSeeOther)
+	f.token = f.admin.csrf("/admin")
+}
