@@ -212,11 +212,39 @@ func TestE2EPortalSubmitTicket(t *testing.T) {
 	if got := b.text("#new-ticket-heading"); got != "Submit a support ticket" {
 		t.Fatalf("support form heading = %q", got)
 	}
-	b.do("fill in the support form",
+	// First without the required category (the browser's own check taken away): the server
+	// says so next to the field, in place, and keeps what was typed.
+	if _, required := b.attr("#new-ticket-category", "required"); !required {
+		t.Fatal("the required category is not required in the page")
+	}
+	eval[chromedp.Void](b, `document.getElementById("new-ticket-category").removeAttribute("required"); window.__marker = true`)
+	b.do("fill in the support form without a category",
 		chromedp.SendKeys(chromedp.ID("new-ticket-subject"), "Router blinks red"),
-		chromedp.SetValue(chromedp.ID("new-ticket-category"), "Hardware"),
 		chromedp.SetValue(chromedp.ID("new-ticket-priority"), "high"),
 		chromedp.SendKeys(chromedp.ID("new-ticket-description"), "All lights went red after the update."),
+		chromedp.SetUploadFiles(chromedp.ID("new-ticket-attachments"), []string{file}),
+	)
+	b.click("#new-ticket-form button[type=submit]")
+	if got := b.text("#new-ticket-category-error"); got == "" {
+		t.Fatal("no error next to the missing category")
+	}
+	if !eval[bool](b, `window.__marker === true`) {
+		t.Error("the form came back by a reload instead of in place (htmx)")
+	}
+	if v, _ := b.attr("#new-ticket-category", "aria-invalid"); v != "true" {
+		t.Errorf("category aria-invalid = %q", v)
+	}
+	if v := run(b, "read the subject", chromedp.Value(chromedp.ID("new-ticket-subject"))); v != "Router blinks red" {
+		t.Errorf("subject after the error = %q", v)
+	}
+	if got := b.selectedText("new-ticket-priority"); got != "High" {
+		t.Errorf("priority after the error = %q", got)
+	}
+	if n, err := s.app.Stores.Tickets.Count(ctx); err != nil || n != 0 {
+		t.Fatalf("%d tickets stored from an invalid form (%v)", n, err)
+	}
+	b.do("choose the category and attach the file again",
+		chromedp.SetValue(chromedp.ID("new-ticket-category"), "Hardware"),
 		chromedp.SetUploadFiles(chromedp.ID("new-ticket-attachments"), []string{file}),
 	)
 	if got := b.selectedText("new-ticket-category"); got != "Hardware" {
