@@ -54,7 +54,8 @@ func (p *portalAdmin) fieldErrors(err error, fields ...string) error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// General: title, address, on/off, custom domain, language, inactivity timeout.
+// General: title, address, on/off, custom domain, language, inactivity timeout, and whether the
+// knowledge base links to the portal.
 
 // generalForm is the general settings form; only these fields are read.
 type generalForm struct {
@@ -66,12 +67,13 @@ type generalForm struct {
 	VisitorLanguages bool     `form:"visitor_languages"`
 	Languages        []string `form:"languages"`
 	IdleMinutes      string   `form:"idle_minutes"` // text, so that "abc" is a field error, not a 400
+	KBShowPortalLink bool     `form:"kb_show_portal_link"`
 }
 
 func generalFormOf(p models.PortalSettings) generalForm {
 	return generalForm{Title: p.Title, Slug: p.Slug, Enabled: p.Enabled, CustomDomain: p.CustomDomain,
 		Language: p.Language, VisitorLanguages: p.VisitorLanguages, Languages: p.Languages,
-		IdleMinutes: strconv.Itoa(p.IdleMinutes)}
+		IdleMinutes: strconv.Itoa(p.IdleMinutes), KBShowPortalLink: p.KBShowPortalLink}
 }
 
 // applyTo copies the form onto the settings. The portal's own language is always among the
@@ -91,6 +93,7 @@ func (f generalForm) applyTo(p models.PortalSettings) models.PortalSettings {
 		idle = -1
 	}
 	p.IdleMinutes = idle
+	p.KBShowPortalLink = f.KBShowPortalLink
 	return p
 }
 

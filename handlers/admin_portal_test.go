@@ -205,7 +205,8 @@ func TestPortalTemplatesRender(t *testing.T) {
 
 func generalValues() url.Values {
 	return url.Values{"title": {"ACME help"}, "slug": {"help"}, "enabled": {"true"}, "custom_domain": {"Help.Example.com"},
-		"language": {"pt-BR"}, "visitor_languages": {"true"}, "languages": {"en"}, "idle_minutes": {"45"}}
+		"language": {"pt-BR"}, "visitor_languages": {"true"}, "languages": {"en"}, "idle_minutes": {"45"},
+		"kb_show_portal_link": {"true"}}
 }
 
 func TestSavePortalGeneral(t *testing.T) {

@@ -25,10 +25,10 @@ const (
 )
 
 // kbNav is the knowledge base's own navigation: the search box and the way back to the
-// portal. The portal link is always shown for now; the admin toggle for it is to be the
-// PortalSettings field KBShowPortalLink (SPEC K-2), which another area owns.
+// portal, shown unless the admin turned it off (PortalSettings.KBShowPortalLink, SPEC K-2).
 type kbNav struct {
 	Query      string // the search box's value
+	ShowPortal bool
 	PortalURL  string
 	PortalName string
 }
@@ -100,7 +100,8 @@ type kbSuggestPage struct {
 // kbBase builds the common part of knowledge-base pages.
 func (h *Handler) kbBase(c *fiber.Ctx, titleKey string) (Base, kbNav) {
 	b := h.base(c, titleKey, "portal")
-	return b, kbNav{PortalURL: h.portalURL(c, "/"), PortalName: h.portal(c).Title}
+	p := h.portal(c)
+	return b, kbNav{ShowPortal: p.KBShowPortalLink, PortalURL: h.portalURL(c, "/"), PortalName: p.Title}
 }
 
 // kbArticleURL is the public address of an article.

@@ -34,6 +34,10 @@ type PortalSettings struct {
 	VisitorLanguages bool     `json:"visitor_languages"`
 	Languages        []string `json:"languages"`
 	IdleMinutes      int      `json:"idle_minutes"` // portal sessions idle this long are signed out
+	// KBShowPortalLink shows "Go to <portal name>" in the knowledge base's navigation (SPEC
+	// K-2). On by default; settings saved before it existed keep the default, since stored
+	// settings are decoded over DefaultPortalSettings.
+	KBShowPortalLink bool `json:"kb_show_portal_link"`
 
 	AccessMode  string  `json:"access_mode"`  // AccessSelfRegistration or AccessLists
 	AccessLists []int64 `json:"access_lists"` // lists whose contacts may enter in AccessLists mode
@@ -79,6 +83,7 @@ func DefaultPortalSettings() PortalSettings {
 		Language:         "en",
 		Languages:        []string{"en", "pt-BR"},
 		IdleMinutes:      30,
+		KBShowPortalLink: true,
 		AccessMode:       AccessSelfRegistration,
 		TicketVisibility: VisibilityOwn,
 		Branding:         Branding{Primary: "#1d4ed8", Secondary: "#0f766e"},
