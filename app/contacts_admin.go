@@ -76,12 +76,13 @@ func singleLine(s string, n int) bool {
 	return len(s) <= n && !strings.ContainsAny(s, "\r\n") && utf8.ValidString(s)
 }
 
-// properties validates a property editor's rows; rows with neither key nor value are skipped.
+// properties validates a property editor's rows; a row without a value is skipped (clearing
+// a value removes its property).
 func properties(rows []PropRow) (models.Props, error) {
 	out := models.Props{}
 	for _, r := range rows {
 		key, value := strings.TrimSpace(r.Key), strings.TrimSpace(r.Value)
-		if key == "" && value == "" {
+		if value == "" {
 			continue
 		}
 		norm := PropertyKey(key)
