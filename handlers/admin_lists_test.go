@@ -62,7 +62,7 @@ func TestAdminStaticListMembersAndInvites(t *testing.T) {
 		}
 
 		// Find by e-mail, tick, add.
-		body = readBody(t, admin.get(page + "?find=example.com"))
+		body = readBody(t, admin.get(page+"?find=example.com"))
 		wantContains(t, body, `id="add-contact-`+strconv.FormatInt(ana.ID, 10)+`"`, `id="add-contact-`+strconv.FormatInt(bo.ID, 10)+`"`)
 		wantNotContains(t, body, "cy@other.test")
 		resp, _ = admin.postAdmin(page+"/members", url.Values{})
