@@ -262,20 +262,11 @@ func (h *Handler) renderPipeline(c *fiber.Ctx, p models.Pipeline, e pipelineEdit
 	if p.IsDefault {
 		vm.Form.IsDefault = "yes"
 	}
-	for i, st := range p.Stages {
+	if vm.Stages, err = stageViews(vm.Base, p, counts, defs, e); err != nil {
+		return err
+	}
+	for _, st := range p.Stages {
 		vm.Tickets += counts[st.ID]
-		sv := stageView{ID: st.ID, Name: st.Name, IsClosed: st.IsClosed, Tickets: counts[st.ID],
-			First: i == 0, Last: i == len(p.Stages)-1, Required: requiredOptions(vm.Base, defs, st.RequiredProperties)}
-		if e.stageID == st.ID {
-			if e.stage != nil {
-				sv.Name, sv.IsClosed = e.stage.Name, e.stage.IsClosed == "yes"
-				sv.Required = requiredOptions(vm.Base, defs, e.stage.Required)
-			}
-			if sv.Errors, err = kbFieldErrors(vm.Base, e.err, "name", "is_closed", "required", "delete"); err != nil {
-				return err
-			}
-		}
-		vm.Stages = append(vm.Stages, sv)
 	}
 	vm.NewStage = stageView{Required: requiredOptions(vm.Base, defs, nil)}
 	switch {
@@ -293,6 +284,28 @@ func (h *Handler) renderPipeline(c *fiber.Ctx, p models.Pipeline, e pipelineEdit
 		return err
 	}
 	return h.render(c, fiber.StatusOK, "pages/admin/pipeline", vm)
+}
+
+// stageViews builds the form of each stage; the stage a failed post was about shows the
+// submitted values and the error.
+func stageViews(b Base, p models.Pipeline, counts map[int64]int64, defs []models.TicketPropertyDef, e pipelineEdit) ([]stageView, error) {
+	out := make([]stageView, 0, len(p.Stages))
+	for i, st := range p.Stages {
+		sv := stageView{ID: st.ID, Name: st.Name, IsClosed: st.IsClosed, Tickets: counts[st.ID],
+			First: i == 0, Last: i == len(p.Stages)-1, Required: requiredOptions(b, defs, st.RequiredProperties)}
+		if e.stageID == st.ID {
+			if e.stage != nil {
+				sv.Name, sv.IsClosed = e.stage.Name, e.stage.IsClosed == "yes"
+				sv.Required = requiredOptions(b, defs, e.stage.Required)
+			}
+			var err error
+			if sv.Errors, err = kbFieldErrors(b, e.err, "name", "is_closed", "required", "delete"); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, sv)
+	}
+	return out, nil
 }
 
 // requiredOptions lists the properties a stage may require, "category" first, ticked when
