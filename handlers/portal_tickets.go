@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"mime"
 	"net/url"
 	"strconv"
@@ -107,6 +108,7 @@ type messageView struct {
 	Author    string
 	FromStaff bool
 	Body      string
+	HTML      template.HTML // an agent's rich text, sanitised when written; else Body is shown
 	CreatedAt time.Time
 	Files     []fileView
 }
@@ -177,7 +179,9 @@ func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage,
 		return vm, err
 	}
 	for _, m := range msgs {
-		mv := messageView{Body: m.Body, CreatedAt: m.CreatedAt, FromStaff: m.AuthorKind == models.AuthorStaff}
+		// BodyHTML was rendered from Markdown and sanitised when the agent wrote it (DeskReply).
+		mv := messageView{Body: m.Body, HTML: template.HTML(m.BodyHTML), CreatedAt: m.CreatedAt,
+			FromStaff: m.AuthorKind == models.AuthorStaff}
 		switch {
 		case m.AuthorStaffID != nil:
 			mv.Author = staff[*m.AuthorStaffID]

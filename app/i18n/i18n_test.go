@@ -80,7 +80,8 @@ func TestNoEmptyMessages(t *testing.T) {
 // sameInBoth are words Brazilian Portuguese borrows unchanged.
 var sameInBoth = map[string]bool{
 	"Portal": true, "Chat": true, "E-mail": true, "API": true, "WhatsApp": true,
-	"Ticket": true, "Tickets": true, "Normal": true, "Status": true,
+	"Ticket": true, "Tickets": true, "Normal": true, "Status": true, "Pipeline": true,
+	"{{.Subject}} [{{.Ref}}]": true, // a subject format, no words
 }
 
 func TestPortugueseIsTranslated(t *testing.T) {
