@@ -73,6 +73,9 @@ func (a *App) Cleanup(ctx context.Context) error {
 	if _, err := a.Stores.Tokens.DeleteExpired(ctx, t); err != nil {
 		return err
 	}
+	if _, err := a.Stores.StaffAuth.DeleteExpired(ctx, t); err != nil {
+		return err
+	}
 	if err := a.CleanupSSO(ctx); err != nil {
 		return err
 	}

@@ -103,6 +103,7 @@ var (
 var reservedSlugs = map[string]bool{
 	"admin": true, "desk": true, "login": true, "logout": true, "static": true, "healthz": true,
 	"branding": true, "api": true, "kb": true, "widget": true, "webhooks": true, "sso": true,
+	"password": true, "staff": true,
 }
 
 // Validate checks the settings an admin may edit and names the first bad field.
