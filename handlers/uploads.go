@@ -87,7 +87,7 @@ type bodyRule struct {
 	upload *uploadSpec // a multipart body is streamed to disk; nil: read into memory
 }
 
-// uploadRules are the upload routes' specs, by route name.
+// uploadSpecs are the upload routes' specs, by route name.
 func (h *Handler) uploadSpecs() map[string]uploadSpec {
 	perFile := min(int64(app.MaxAttachmentBytes), h.cfg.MaxUploadBytes)
 	return map[string]uploadSpec{
@@ -234,9 +234,6 @@ func (h *Handler) limitBody(c *fiber.Ctx) error {
 	}
 	if int64(size) > rule.limit {
 		return h.refuseBody(c, 0)
-	}
-	if conn := c.Context().Conn(); conn != nil {
-		conn.SetReadDeadline(time.Now().Add(uploadReadTimeout))
 	}
 	st := newUploadStream(h.app, req.BodyStream(), c.Get(fiber.HeaderContentType), rule.limit, *rule.upload)
 	defer st.close()
@@ -586,6 +583,10 @@ func (h *Handler) readUploadForm(c *fiber.Ctx, spec uploadSpec) (*uploadForm, er
 			return &uploadForm{values: vals}, nil
 		}
 		st = newUploadStream(h.app, bytes.NewReader(c.Body()), c.Get(fiber.HeaderContentType), spec.ceiling(), spec)
+	} else if conn := c.Context().Conn(); conn != nil {
+		// The session, the token and the route's access rule have passed: the files may now take
+		// longer than an ordinary request (only the leading fields were read under ReadTimeout).
+		conn.SetReadDeadline(time.Now().Add(uploadReadTimeout))
 	}
 	err := st.readAll()
 	return &uploadForm{values: st.values, files: st.files, st: st}, err
