@@ -46,6 +46,7 @@ type App struct {
 	Now func() time.Time
 
 	portal   portalCache
+	lookups  lookupCache
 	mailWake chan struct{} // SendEmail wakes the mailer through it
 }
 

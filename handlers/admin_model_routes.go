@@ -6,6 +6,11 @@ import "github.com/gofiber/fiber/v2"
 // pipelines and stages, custom ticket properties, staff users, teams and inboxes (SPEC D-10, A-5),
 // and the staff's own invitation and password-reset pages.
 func (h *Handler) registerAdminModelRoutes(f *fiber.App) {
+	// These pages change what app.Lookups caches (stages, active staff, teams): every write
+	// drops this instance's copy at once; other instances catch up within the cache's TTL.
+	for _, prefix := range []string{"/admin/pipelines", "/admin/staff", "/admin/teams", "/staff/invite"} {
+		f.Use(prefix, h.forgetLookupsAfterWrite)
+	}
 	h.add(f, "GET", "/admin/pipelines", admins, "admin.pipelines", h.showPipelines)
 	h.add(f, "GET", "/admin/pipelines/new", admins, "admin.pipeline.new", h.showNewPipeline)
 	h.add(f, "POST", "/admin/pipelines/new", admins, "admin.pipeline.create", h.createPipeline)
@@ -56,4 +61,13 @@ func (h *Handler) registerAdminModelRoutes(f *fiber.App) {
 	h.add(f, "POST", "/password/forgot", public, "staff.forgot.submit", h.submitStaffForgot)
 	h.add(f, "GET", "/password/reset/:token", public, "staff.reset", h.showStaffReset)
 	h.add(f, "POST", "/password/reset/:token", public, "staff.reset.submit", h.submitStaffReset)
+}
+
+// forgetLookupsAfterWrite drops the cached lookups after a POST, whatever its outcome.
+func (h *Handler) forgetLookupsAfterWrite(c *fiber.Ctx) error {
+	err := c.Next()
+	if c.Method() == fiber.MethodPost {
+		h.app.ForgetLookups()
+	}
+	return err
 }

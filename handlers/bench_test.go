@@ -43,3 +43,28 @@ func BenchmarkLoginPage(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// BenchmarkPortalListing renders a customer's first page of tickets (and their
+// organisation's) over demo data with 2,000 extra tickets, through the whole middleware chain.
+func BenchmarkPortalListing(b *testing.B) {
+	s := newSQLiteServer(b)
+	if _, err := s.app.SeedDemo(context.Background(), app.DemoOptions{Tickets: 2000, Messages: 2}); err != nil {
+		b.Fatal(err)
+	}
+	br := s.browser()
+	br.portalLogin("alice@acme.example", "demo-customer-1")
+	cookie := s.h.cookieName + "=" + br.sessionCookie()
+	for name, path := range map[string]string{"mine": "/portal", "org": "/portal?view=org"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest("GET", path, nil)
+				req.Header.Set("Cookie", cookie)
+				resp, err := s.fiber.Test(req, -1)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("status %v, %v", resp.StatusCode, err)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -125,7 +124,7 @@ type deskRowView struct {
 	Channel                                         models.Channel
 	Priority                                        models.Priority
 	Closed                                          bool
-	LastActivityAt                                  time.Time
+	LastActivity                                    stamp
 }
 
 // deskQueuePage is the queue's view model, for the page and its list fragment.
@@ -211,25 +210,17 @@ func (h *Handler) deskQueueChrome(c *fiber.Ctx, vm *deskQueuePage, me int64) err
 		vm.Views = append(vm.Views, deskViewLink{ID: v.ID, Name: v.Name, URL: u, Current: u == current,
 			Mine: (v.StaffID != nil && *v.StaffID == me) || h.viewer(c).Staff.IsAdmin()})
 	}
-	staff, err := h.app.Stores.Staff.Active(ctx)
+	lk, err := h.app.Lookups(ctx)
 	if err != nil {
 		return err
 	}
-	for _, s := range staff {
+	for _, s := range lk.Staff {
 		vm.Owners = append(vm.Owners, option{strconv.FormatInt(s.ID, 10), s.Name})
 	}
-	teams, err := h.app.Stores.Staff.Teams(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range teams {
+	for _, t := range lk.Teams {
 		vm.Teams = append(vm.Teams, option{strconv.FormatInt(t.ID, 10), t.Name})
 	}
-	pipes, err := h.app.Stores.Pipelines.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, p := range pipes {
+	for _, p := range lk.Pipelines {
 		vm.Pipelines = append(vm.Pipelines, option{strconv.FormatInt(p.ID, 10), p.Name})
 	}
 	return nil
@@ -255,14 +246,15 @@ func (h *Handler) deskRows(c *fiber.Ctx, rows []models.DeskRow) ([]deskRowView, 
 	if err != nil {
 		return nil, err
 	}
-	stages, err := h.app.Stores.Pipelines.Stages(ctx)
+	lk, err := h.app.Lookups(ctx)
 	if err != nil {
 		return nil, err
 	}
+	stages := lk.Stages
 	out := make([]deskRowView, 0, len(rows))
 	for _, r := range rows {
 		v := deskRowView{Ref: r.Ref(), Subject: r.Subject, Channel: r.SourceChannel, Priority: r.Priority,
-			Closed: r.IsClosed, LastActivityAt: r.LastActivityAt, URL: "/desk/tickets/" + r.Ref(),
+			Closed: r.IsClosed, LastActivity: timeStamp(r.LastActivityAt), URL: "/desk/tickets/" + r.Ref(),
 			Status: stages[r.StageID].Name}
 		if r.ContactID != nil {
 			v.Contact = contacts[*r.ContactID]

@@ -155,6 +155,7 @@ func TestDeskQueueStatementsConstantAndPages(t *testing.T) {
 	g.Callback().Row().After("gorm:row").Register("test:count_row", count)
 	g.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
 	measure := func() int64 {
+		w.s.app.ForgetLookups() // counted cold: the cached lookups are fetched too
 		n.Store(0)
 		wantStatus(t, w.agentB.get("/desk"), http.StatusOK)
 		return n.Load()

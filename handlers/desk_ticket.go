@@ -201,10 +201,11 @@ func (h *Handler) deskTicket(c *fiber.Ctx, t models.Ticket, form deskReplyForm, 
 	}
 	vm.Stages = pipe.Stages
 	sort.Slice(vm.Stages, func(i, j int) bool { return vm.Stages[i].Position < vm.Stages[j].Position })
-	allStages, err := h.app.Stores.Pipelines.Stages(ctx)
+	lk, err := h.app.Lookups(ctx)
 	if err != nil {
 		return vm, err
 	}
+	allStages := lk.Stages
 	vm.Status = allStages[t.StageID].Name
 
 	msgs, more, err := h.app.Stores.Tickets.TicketMessages(ctx, t.ID)
@@ -284,20 +285,12 @@ func (h *Handler) deskTicket(c *fiber.Ctx, t models.Ticket, form deskReplyForm, 
 		}
 	}
 
-	teams, err := h.app.Stores.Staff.Teams(ctx)
-	if err != nil {
-		return vm, err
-	}
 	teamNames := map[int64]string{}
-	for _, tm := range teams {
+	for _, tm := range lk.Teams {
 		teamNames[tm.ID] = tm.Name
 		vm.Teams = append(vm.Teams, option{strconv.FormatInt(tm.ID, 10), tm.Name})
 	}
-	staff, err := h.app.Stores.Staff.Active(ctx)
-	if err != nil {
-		return vm, err
-	}
-	for _, s := range staff {
+	for _, s := range lk.Staff {
 		vm.Owners = append(vm.Owners, option{strconv.FormatInt(s.ID, 10), s.Name})
 	}
 	defs, err := h.app.Stores.Properties.All(ctx)

@@ -20,7 +20,7 @@ import (
 type ticketRowView struct {
 	Ref, Subject, Status, URL string
 	Closed                    bool
-	CreatedAt, LastActivityAt time.Time
+	Created, LastActivity     stamp
 }
 
 // portalTicketsPage is the view model of the listing page and its fragment.
@@ -74,14 +74,14 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stages, err := h.app.Stores.Pipelines.Stages(c.UserContext())
+	lk, err := h.app.Lookups(c.UserContext())
 	if err != nil {
 		return err
 	}
 	for _, r := range page.Rows {
 		vm.Rows = append(vm.Rows, ticketRowView{Ref: r.Ref(), Subject: r.Subject, Closed: r.IsClosed,
-			Status: h.statusLabel(vm.Base, r.IsClosed, stages[r.StageID].Name), URL: h.portalURL(c, "/tickets/"+r.Ref()),
-			CreatedAt: r.CreatedAt, LastActivityAt: r.LastActivityAt})
+			Status: h.statusLabel(vm.Base, r.IsClosed, lk.Stages[r.StageID].Name), URL: h.portalURL(c, "/tickets/"+r.Ref()),
+			Created: dateStamp(r.CreatedAt), LastActivity: timeStamp(r.LastActivityAt)})
 	}
 	if page.Next != "" {
 		q := url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}, "after": {page.Next}}
@@ -158,11 +158,11 @@ func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage,
 	vm.Title = t.Ref() + " · " + t.Subject
 	vm.URL = h.portalURL(c, "/tickets/"+t.Ref())
 	vm.Events = h.portalURL(c, "/events") + "?ticket=" + t.Ref()
-	stages, err := h.app.Stores.Pipelines.Stages(ctx)
+	lk, err := h.app.Lookups(ctx)
 	if err != nil {
 		return vm, err
 	}
-	vm.Status = h.statusLabel(vm.Base, t.IsClosed, stages[t.StageID].Name)
+	vm.Status = h.statusLabel(vm.Base, t.IsClosed, lk.Stages[t.StageID].Name)
 	th, err := h.app.Stores.Tickets.LatestThread(ctx, t.ID)
 	if errors.Is(err, models.ErrNotFound) {
 		return vm, nil

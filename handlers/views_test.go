@@ -137,7 +137,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 	var tickets []deskRowView
 	for i, ch := range models.Channels {
 		tickets = append(tickets, deskRowView{Ref: models.FormatRef(int64(1000 + i)), Subject: "s", Channel: ch,
-			Priority: models.Priorities[i%len(models.Priorities)], Status: "New", LastActivityAt: time.Unix(0, 0)})
+			Priority: models.Priorities[i%len(models.Priorities)], Status: "New", LastActivity: timeStamp(time.Unix(0, 0))})
 	}
 	for _, lang := range []string{"en", "pt-BR"} {
 		var buf bytes.Buffer
