@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"sort"
+	"strings"
+	"unicode"
 
 	"portico/models"
 )
@@ -32,8 +34,19 @@ func (a *App) mailWith(ctx context.Context, st *models.Stores, lang, to, kind st
 	}
 	return a.SendEmail(ctx, st, Email{
 		To:      to,
-		Subject: a.Tr.T(lang, "mail."+kind+".subject", data...),
+		Subject: oneLine(a.Tr.T(lang, "mail."+kind+".subject", data...), maxMailSubject),
 		Text:    a.Tr.T(lang, "mail."+kind+".body", data...),
 		Kind:    kind,
 	})
+}
+
+// oneLine makes a subject built from user data (a ticket's subject, a name) fit a header: line
+// breaks and other control characters become spaces, runs of spaces one, and a text longer
+// than max runes is cut with an ellipsis. SendEmail still refuses anything else.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return s
 }

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -762,5 +763,20 @@ func TestBuildMessageRefusesStoredHeaderInjection(t *testing.T) {
 		if _, err := buildMessage("p@example.com", e, time.Now()); !errors.Is(err, errInvalidStored) {
 			t.Errorf("%q / %q: err = %v, want errInvalidStored", e.ToAddr, e.Subject, err)
 		}
+	}
+}
+
+// A reply on a ticket whose subject holds a line break or is very long still mails the
+// customer: the subject is made one line and cut, never refused (a ticket from e-mail may
+// carry any subject).
+func TestTemplateMailSubjectFromUserData(t *testing.T) {
+	for _, subject := range []string{"Broken\r\nBcc: all@example.com", strings.Repeat("long ", 100), "tab\there\x00nul"} {
+		got := oneLine("New reply on T-1: "+subject, maxMailSubject)
+		if strings.ContainsAny(got, "\r\n\t\x00") || utf8.RuneCountInString(got) > maxMailSubject || got == "" {
+			t.Errorf("oneLine(%q) = %q", subject, got)
+		}
+	}
+	if got := oneLine("a  \n b", 10); got != "a b" {
+		t.Errorf("oneLine collapses spaces: %q", got)
 	}
 }

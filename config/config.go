@@ -55,7 +55,7 @@ type Config struct {
 	SMTPTLS      string `env:"PORTICO_SMTP_TLS" envDefault:"starttls" desc:"starttls, tls (implicit, port 465) or none (local relays only)"`
 
 	ShutdownTimeout time.Duration `env:"PORTICO_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long in-flight requests may take to finish after SIGTERM"`
-	MaxUploadBytes  int64         `env:"PORTICO_MAX_UPLOAD_BYTES" envDefault:"26214400" desc:"largest request body accepted, in bytes (25 MiB attachments)"`
+	MaxUploadBytes  int64         `env:"PORTICO_MAX_UPLOAD_BYTES" envDefault:"26214400" desc:"largest attached file accepted, in bytes (at most 25 MiB); larger files are refused with 413 while they arrive"`
 }
 
 // Load reads the configuration from the process environment.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -440,4 +441,39 @@ func TestDeskKnowledgeBaseLinkAndAttachments(t *testing.T) {
 	}
 	wantStatus(t, w.ann.get("/desk/attachments/"+att.PublicID), http.StatusSeeOther) // customers go to the staff sign-in
 	wantStatus(t, w.agentB.get("/desk/attachments/nope"), http.StatusNotFound)
+}
+
+// The desk's reply takes files like the portal's: stored with their hash, shown to the agent
+// and, on a public reply, to the customer; a file over 25 MiB is refused with the form kept.
+func TestDeskReplyWithFiles(t *testing.T) {
+	w := newDeskWorld(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	tk := w.ticket(t, w.annC, "Send me the manual")
+	page := "/desk/tickets/" + tk.Ref()
+	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 4000)...)
+	resp := w.agentB.postMultipart(page, page+"/reply", url.Values{"kind": {"reply"}, "body": {"Here it is."}},
+		[]upload{{field: "files", filename: "manual.pdf", contentType: "application/pdf", data: pdf}}, false)
+	wantStatus(t, resp, http.StatusSeeOther)
+	msgs, _, _ := w.s.app.Stores.Tickets.TicketMessages(ctx, tk.ID)
+	last := msgs[len(msgs)-1]
+	if len(last.Attachments) != 1 || last.Attachments[0].Filename != "manual.pdf" || last.Attachments[0].Size != int64(len(pdf)) {
+		t.Fatalf("attachments: %+v", last.Attachments)
+	}
+	if !strings.Contains(readBody(t, w.ann.get("/portal/tickets/"+tk.Ref())), "manual.pdf") {
+		t.Fatal("the customer does not see the agent's file")
+	}
+	got := readBody(t, w.agentB.get("/desk/attachments/"+last.Attachments[0].PublicID))
+	if got != string(pdf) {
+		t.Fatal("the stored file differs")
+	}
+	big := make([]byte, 25<<20+1)
+	resp = w.agentB.postMultipart(page, page+"/reply", url.Values{"kind": {"reply"}, "body": {"KEEP-THIS-DRAFT"}},
+		[]upload{{field: "files", filename: "big.bin", contentType: "application/octet-stream", data: big}}, false)
+	wantStatus(t, resp, http.StatusRequestEntityTooLarge)
+	if b := readBody(t, resp); !strings.Contains(b, "KEEP-THIS-DRAFT") {
+		t.Fatal("the refused reply lost its draft")
+	}
+	if after, _, _ := w.s.app.Stores.Tickets.TicketMessages(ctx, tk.ID); len(after) != len(msgs) {
+		t.Fatal("a refused reply was stored")
+	}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"html/template"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -416,11 +417,18 @@ func excerpt(s string, n int) string {
 	return s
 }
 
-// deskChange reads the sidebar's property fields into a change; only fields present in the
+// deskChange reads the property fields of a form into a change; only fields present in the
 // form change.
-func deskChange(c *fiber.Ctx, me int64) app.TicketChange {
+func deskChange(vals url.Values, me int64) app.TicketChange {
 	var ch app.TicketChange
-	if v, ok := formValue(c, "owner"); ok {
+	get := func(k string) (string, bool) {
+		v, ok := vals[k]
+		if !ok || len(v) == 0 {
+			return "", false
+		}
+		return v[0], true
+	}
+	if v, ok := get("owner"); ok {
 		switch v {
 		case "":
 			ch.Unassign = true
@@ -432,60 +440,44 @@ func deskChange(c *fiber.Ctx, me int64) app.TicketChange {
 			}
 		}
 	}
-	if v, ok := formValue(c, "team"); ok {
+	if v, ok := get("team"); ok {
 		if id := atoi64(v); id > 0 {
 			ch.TeamID = &id
 		} else {
 			ch.NoTeam = true
 		}
 	}
-	if v, ok := formValue(c, "stage"); ok && v != "" {
+	if v, ok := get("stage"); ok && v != "" {
 		id := atoi64(v)
 		ch.StageID = &id
 	}
-	if v, ok := formValue(c, "priority"); ok {
+	if v, ok := get("priority"); ok {
 		p := models.Priority(v)
 		ch.Priority = &p
 	}
-	if v, ok := formValue(c, "prop:category"); ok {
+	if v, ok := get("prop:category"); ok {
 		ch.Category = &v
-	} else if v, ok := formValue(c, "category"); ok {
+	} else if v, ok := get("category"); ok {
 		ch.Category = &v
 	}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) { addProp(&ch, string(k), string(v)) })
-	if mf, err := c.MultipartForm(); err == nil {
-		for k, vs := range mf.Value {
-			if len(vs) > 0 {
-				addProp(&ch, k, vs[0])
-			}
+	for k, v := range vals {
+		key, ok := strings.CutPrefix(k, "prop:")
+		if !ok || key == "category" || len(v) == 0 {
+			continue
 		}
+		if ch.Properties == nil {
+			ch.Properties = map[string]string{}
+		}
+		ch.Properties[key] = v[0]
 	}
 	return ch
 }
 
-// addProp adds a "prop:<key>" form field (custom properties) to a change.
-func addProp(ch *app.TicketChange, k, v string) {
-	key, ok := strings.CutPrefix(k, "prop:")
-	if !ok || key == "category" {
-		return
-	}
-	if ch.Properties == nil {
-		ch.Properties = map[string]string{}
-	}
-	ch.Properties[key] = v
-}
-
-// formValue reads a form field and whether it was sent at all (url-encoded or multipart).
-func formValue(c *fiber.Ctx, key string) (string, bool) {
-	if v := c.Request().PostArgs().Peek(key); v != nil {
-		return string(v), true
-	}
-	if mf, err := c.MultipartForm(); err == nil {
-		if vs, ok := mf.Value[key]; ok && len(vs) > 0 {
-			return vs[0], true
-		}
-	}
-	return "", false
+// postValues is an url-encoded form's fields.
+func postValues(c *fiber.Ctx) url.Values {
+	vals := url.Values{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { vals.Add(string(k), string(v)) })
+	return vals
 }
 
 // saveDeskProperties applies the sidebar form (D-3, D-4, D-6).
@@ -495,16 +487,17 @@ func (h *Handler) saveDeskProperties(c *fiber.Ctx) error {
 		return err
 	}
 	me := h.viewer(c).Staff
-	if _, err := h.app.UpdateTicket(c.UserContext(), *me, t.ID, deskChange(c, me.ID)); err != nil {
-		return h.deskFormError(c, t, deskReplyForm{Kind: "reply", NextStage: atoi64(c.FormValue("stage"))}, err)
+	if _, err := h.app.UpdateTicket(c.UserContext(), *me, t.ID, deskChange(postValues(c), me.ID)); err != nil {
+		return h.deskFormError(c, t, deskReplyForm{Kind: "reply", NextStage: atoi64(c.FormValue("stage"))}, err,
+			fiber.StatusUnprocessableEntity)
 	}
 	h.setFlash(c, "info", "desk.saved")
 	return redirect(c, "/desk/tickets/"+t.Ref())
 }
 
-// deskFormError re-renders the ticket page with a validation error next to its field (422);
-// other errors come back.
-func (h *Handler) deskFormError(c *fiber.Ctx, t models.Ticket, form deskReplyForm, err error) error {
+// deskFormError re-renders the ticket page with a validation error next to its field, with
+// status (422, or 413 for a file too large); other errors come back.
+func (h *Handler) deskFormError(c *fiber.Ctx, t models.Ticket, form deskReplyForm, err error, status int) error {
 	var ve *models.ValidationError
 	if !errors.As(err, &ve) {
 		return err
@@ -519,34 +512,38 @@ func (h *Handler) deskFormError(c *fiber.Ctx, t models.Ticket, form deskReplyFor
 	if verr != nil {
 		return verr
 	}
-	return h.render(c, fiber.StatusUnprocessableEntity, "pages/desk/ticket", vm)
+	return h.render(c, status, "pages/desk/ticket", vm)
 }
 
 // submitDeskReply sends a reply or adds a note (D-5 … D-7), optionally moving the ticket to
-// another stage in the same transaction ("send and set status").
+// another stage in the same transaction ("send and set status"). The form is read as it
+// arrives, files straight to disk, like the portal's reply (uploads.go).
 func (h *Handler) submitDeskReply(c *fiber.Ctx) error {
 	t, err := h.deskTicketRef(c)
 	if err != nil {
 		return err
 	}
 	me := h.viewer(c).Staff
-	form := deskReplyForm{Body: c.FormValue("body"), Kind: oneOf(c.FormValue("kind"), "reply", "note"),
-		Channel: c.FormValue("channel"), ReplyTo: atoi64(c.FormValue("reply_to")), NextStage: atoi64(c.FormValue("next_stage"))}
+	spec := h.uploadSpecs()["desk.ticket.reply"]
+	upload, err := h.readUploadForm(c, spec)
+	defer upload.close()
+	form := deskReplyForm{Body: upload.value("body"), Kind: oneOf(upload.value("kind"), "reply", "note"),
+		Channel: upload.value("channel"), ReplyTo: atoi64(upload.value("reply_to")), NextStage: atoi64(upload.value("next_stage"))}
+	if err != nil {
+		return h.uploadError(c, spec, err, func(msgKey string) error {
+			return h.deskFormError(c, t, form, models.Invalid("files", msgKey), fiber.StatusRequestEntityTooLarge)
+		})
+	}
 	in := app.DeskReplyInput{Body: form.Body, Internal: form.Kind == "note", ReplyToID: form.ReplyTo,
-		Channel: models.Channel(form.Channel)}
+		Channel: models.Channel(form.Channel), Files: upload.uploads()}
 	if form.NextStage != 0 {
 		id := form.NextStage
 		in.Change.StageID = &id
-		ch := deskChange(c, me.ID)
+		ch := deskChange(upload.values, me.ID)
 		in.Change.Properties, in.Change.Category = ch.Properties, ch.Category
 	}
-	if mf, err := c.MultipartForm(); err == nil {
-		for _, fh := range mf.File["files"] {
-			in.Files = append(in.Files, fileUpload(fh))
-		}
-	}
 	if _, err := h.app.DeskReply(c.UserContext(), *me, t.ID, in); err != nil {
-		return h.deskFormError(c, t, form, err)
+		return h.deskFormError(c, t, form, err, fiber.StatusUnprocessableEntity)
 	}
 	if form.Kind == "note" {
 		h.setFlash(c, "info", "desk.note.added")

@@ -96,6 +96,8 @@ func (h *Handler) uploadSpecs() map[string]uploadSpec {
 		"portal.new.submit": {field: "attachments", maxFiles: app.MaxTicketFiles,
 			maxFileBytes: min(int64(app.MaxTicketFileBytes), h.cfg.MaxUploadBytes),
 			tooMany:      "error.supportform_too_many_files", tooLarge: "error.supportform_file_too_large"},
+		"desk.ticket.reply": {field: "files", maxFiles: app.MaxFilesPerMessage, maxFileBytes: perFile,
+			tooMany: "error.too_many_files", tooLarge: "error.file_too_large"},
 	}
 }
 
@@ -106,9 +108,8 @@ func (h *Handler) uploadSpecs() map[string]uploadSpec {
 var bodyLimits = map[string]int64{
 	"admin.portal.branding.save": app.MaxLogoBytes + app.MaxFaviconBytes + smallBodyLimit,
 	"admin.portal.sso.save":      models.MaxSAMLMetadataBytes + smallBodyLimit,
-	// The desk's reply still reads its files with c.MultipartForm: the limit it had when the
-	// whole application had one, until it reads them with readUploadForm like the portal.
-	"desk.ticket.reply": 26 << 20,
+	// A CSV import is parsed from memory (at most 5 MB, checked by the import itself).
+	"admin.contacts.import.upload": app.MaxImportBytes + smallBodyLimit,
 }
 
 // routeRule is a bodyRule bound to its route's method and path pattern.
