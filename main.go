@@ -11,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -145,6 +147,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		f, _, err := handlers.New(handlers.Deps{App: a, Config: cfg, Translator: tr, Log: log, Done: ctx.Done()})
 		if err != nil {
 			return err
+		}
+		if cfg.PprofAddr != "" {
+			go servePprof(cfg.PprofAddr, log)
 		}
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
@@ -323,4 +328,19 @@ func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		}
 		return nil
 	})
+}
+
+// servePprof serves Go's profiler for measuring a running instance (PORTICO_PPROF_ADDR). It
+// has its own listener and mux: nothing of it is reachable through the application's address.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	log.Warn("profiler listening", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("profiler stopped", "err", err)
+	}
 }

@@ -54,6 +54,7 @@ type Config struct {
 	SMTPFrom     string `env:"PORTICO_SMTP_FROM" envDefault:"Portico <portico@localhost>" desc:"From address of outgoing e-mail"`
 	SMTPTLS      string `env:"PORTICO_SMTP_TLS" envDefault:"starttls" desc:"starttls, tls (implicit, port 465) or none (local relays only)"`
 
+	PprofAddr       string        `env:"PORTICO_PPROF_ADDR" desc:"serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly"`
 	ShutdownTimeout time.Duration `env:"PORTICO_SHUTDOWN_TIMEOUT" envDefault:"30s" desc:"how long in-flight requests may take to finish after SIGTERM"`
 	MaxUploadBytes  int64         `env:"PORTICO_MAX_UPLOAD_BYTES" envDefault:"26214400" desc:"largest attached file accepted, in bytes (at most 25 MiB); larger files are refused with 413 while they arrive"`
 }

@@ -24,9 +24,7 @@ func (s *ContactStore) Create(ctx context.Context, c *Contact) error {
 
 // ByID returns one contact.
 func (s *ContactStore) ByID(ctx context.Context, id int64) (Contact, error) {
-	var c Contact
-	err := s.db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&c).Error
-	return c, mapErr("contact by id", err)
+	return s.contactByID(ctx, id)
 }
 
 // ByEmail returns the contact with that address.

@@ -84,6 +84,13 @@ func openPostgres(ctx context.Context, opts Options, gcfg *gorm.Config) (*DB, er
 		return nil, fmt.Errorf("models: connect to PostgreSQL: %w", err)
 	}
 	sqlDB := stdlib.OpenDBFromPool(pool)
+	// database/sql keeps only 2 idle connections by default: under load every other query
+	// handed its connection back to the pool and took another, preparing its statements
+	// again (an eighth of a page's time). Keep them, but leave the pool a few connections of
+	// its own for the live-event listener and its NOTIFYs, which use the pool directly.
+	sqlConns := max(2, int(pool.Config().MaxConns)-4)
+	sqlDB.SetMaxOpenConns(sqlConns)
+	sqlDB.SetMaxIdleConns(sqlConns)
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gcfg)
 	if err != nil {
 		sqlDB.Close()

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -63,6 +64,12 @@ type DeskPage struct {
 const deskColumns = "tickets.id, tickets.number, tickets.subject, tickets.source_channel, tickets.priority, " +
 	"tickets.stage_id, tickets.is_closed, tickets.owner_id, tickets.team_id, tickets.contact_id, tickets.last_activity_at"
 
+// scanDeskRow reads the deskColumns of one row.
+func scanDeskRow(rs *sql.Rows, r *DeskRow) error {
+	return rs.Scan(&r.ID, &r.Number, &r.Subject, &r.SourceChannel, &r.Priority, &r.StageID, &r.IsClosed, &r.OwnerID,
+		&r.TeamID, &r.ContactID, &r.LastActivityAt)
+}
+
 // filtered applies a query's filters (not the cursor, not the search).
 func (s *TicketStore) filtered(ctx context.Context, q DeskQuery) *gorm.DB {
 	db := s.db.Gorm.WithContext(ctx).Table("tickets")
@@ -117,10 +124,15 @@ func (s *TicketStore) Queue(ctx context.Context, q DeskQuery) (DeskPage, error) 
 		db = db.Where("(tickets.last_activity_at, tickets.id) < (?, ?)", at, id)
 	}
 	var rows []DeskRow
-	err := db.Select(deskColumns).Order("tickets.last_activity_at DESC, tickets.id DESC").
-		Limit(limit + 1).Scan(&rows).Error
+	err := scanRows(db.Select(deskColumns).Order("tickets.last_activity_at DESC, tickets.id DESC").Limit(limit+1),
+		"desk queue", func(rs *sql.Rows) error {
+			var r DeskRow
+			err := scanDeskRow(rs, &r)
+			rows = append(rows, r)
+			return err
+		})
 	if err != nil {
-		return DeskPage{}, mapErr("desk queue", err)
+		return DeskPage{}, err
 	}
 	page := DeskPage{Rows: rows}
 	if len(rows) > limit {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -103,14 +104,21 @@ func (s *TicketStore) ForPortal(ctx context.Context, scope PortalScope, pq Porta
 	if limit <= 0 || limit > 100 {
 		limit = 25
 	}
-	var rows []struct {
+	type row struct {
 		PortalTicketRow
 		ID int64
 	}
-	err = q.Select("tickets.id, tickets.number, tickets.subject, tickets.stage_id, tickets.is_closed, tickets.created_at, tickets.last_activity_at").
-		Order(fmt.Sprintf("tickets.%s DESC, tickets.id DESC", col)).Limit(limit + 1).Scan(&rows).Error
+	var rows []row
+	q = q.Select("tickets.id, tickets.number, tickets.subject, tickets.stage_id, tickets.is_closed, tickets.created_at, tickets.last_activity_at").
+		Order(fmt.Sprintf("tickets.%s DESC, tickets.id DESC", col)).Limit(limit + 1)
+	err = scanRows(q, "portal tickets", func(rs *sql.Rows) error {
+		var r row
+		err := rs.Scan(&r.ID, &r.Number, &r.Subject, &r.StageID, &r.IsClosed, &r.CreatedAt, &r.LastActivityAt)
+		rows = append(rows, r)
+		return err
+	})
 	if err != nil {
-		return PortalPage{}, mapErr("portal tickets", err)
+		return PortalPage{}, err
 	}
 	page := PortalPage{Rows: make([]PortalTicketRow, 0, min(len(rows), limit))}
 	for i, r := range rows {

@@ -43,9 +43,7 @@ func (s *SessionStore) Create(ctx context.Context, sess *Session) error {
 
 // Get returns the session with that token hash.
 func (s *SessionStore) Get(ctx context.Context, tokenHash string) (Session, error) {
-	var sess Session
-	err := s.db.Gorm.WithContext(ctx).Where("token_hash = ?", tokenHash).Take(&sess).Error
-	return sess, mapErr("get session", err)
+	return s.getSession(ctx, tokenHash)
 }
 
 // Touch records activity at t.

@@ -184,14 +184,7 @@ func (s *TicketStore) LatestThread(ctx context.Context, ticketID int64) (Thread,
 // Messages returns a thread's messages in order with their attachments (two queries however
 // many messages). includeInternal is false for every customer-facing caller.
 func (s *TicketStore) Messages(ctx context.Context, threadID int64, includeInternal bool) ([]Message, error) {
-	q := s.db.Gorm.WithContext(ctx).Preload("Attachments", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Where("thread_id = ?", threadID)
-	if !includeInternal {
-		q = q.Where("is_internal = ?", false)
-	}
-	var out []Message
-	err := q.Order("created_at, id").Find(&out).Error
-	return out, mapErr("thread messages", err)
+	return s.threadMessages(ctx, threadID, includeInternal)
 }
 
 // Recent returns the most recently active tickets, newest first, at most limit.
