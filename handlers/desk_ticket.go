@@ -32,6 +32,7 @@ type deskMessageView struct {
 	HTML      template.HTML // sanitised when written (app.RenderMarkdown)
 	Quote     *deskQuoteView
 	CreatedAt time.Time
+	Stamp     stamp // CreatedAt formatted once
 	Files     []fileView
 }
 
@@ -254,7 +255,8 @@ func (h *Handler) deskTicket(c *fiber.Ctx, t models.Ticket, form deskReplyForm, 
 	byID := map[int64]*deskMessageView{}
 	for _, m := range msgs {
 		mv := deskMessageView{ID: m.ID, Body: m.Body, HTML: template.HTML(m.BodyHTML), Internal: m.IsInternal,
-			FromStaff: m.AuthorKind == models.AuthorStaff, Channel: channelOf[m.ThreadID], CreatedAt: m.CreatedAt}
+			FromStaff: m.AuthorKind == models.AuthorStaff, Channel: channelOf[m.ThreadID], CreatedAt: m.CreatedAt,
+			Stamp: timeStamp(m.CreatedAt)}
 		switch {
 		case m.AuthorStaffID != nil:
 			mv.Author = staffNames[*m.AuthorStaffID]

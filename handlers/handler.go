@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
 
 	"portico/app"
 	"portico/app/i18n"
@@ -39,6 +40,8 @@ type Handler struct {
 	routes     []routeInfo
 	bodyRules  []routeRule // body limits per route (uploads.go)
 	events     *eventStream
+	views      *html.Engine   // the templates, for fragments rendered outside a response
+	fragments  *fragmentCache // rendered fragments shared by viewers (fragment_cache.go)
 }
 
 // New builds the Fiber application with every route, middleware and the error handler.
@@ -63,6 +66,7 @@ func New(d Deps) (*fiber.App, *Handler, error) {
 	}
 	h.sessions = newDBStore(h)
 	engine, err := newEngine(h.assets)
+	h.views, h.fragments = engine, newFragmentCache(2000, time.Minute)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -110,6 +111,7 @@ type messageView struct {
 	Body      string
 	HTML      template.HTML // an agent's rich text, sanitised when written; else Body is shown
 	CreatedAt time.Time
+	Stamp     stamp // CreatedAt formatted once (a thread may hold hundreds of messages)
 	Files     []fileView
 }
 
@@ -125,10 +127,13 @@ type portalTicketPage struct {
 	Ticket   models.Ticket
 	Status   string
 	Messages []messageView
-	URL      string            // the ticket page's public address
-	Events   string            // its live-update stream
-	Body     string            // the reply being written, kept when the form comes back
-	Errors   map[string]string // reply form errors
+	// MessagesHTML is the thread's messages already rendered (from the fragment cache, or
+	// rendered once for it); the template shows it instead of Messages.
+	MessagesHTML template.HTML
+	URL          string            // the ticket page's public address
+	Events       string            // its live-update stream
+	Body         string            // the reply being written, kept when the form comes back
+	Errors       map[string]string // reply form errors
 }
 
 // showPortalTicket shows a ticket the customer may see, with its most recent thread and no
@@ -170,6 +175,18 @@ func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage,
 	if err != nil {
 		return vm, err
 	}
+	// A thread's messages look the same to everyone who may see the ticket: rendered once per
+	// version of the thread (fragment_cache.go).
+	n, last, err := h.app.Stores.Tickets.ThreadVersion(ctx, th.ID, false)
+	if err != nil {
+		return vm, err
+	}
+	key := strings.Join([]string{"portal-thread", strconv.FormatInt(th.ID, 10), strconv.FormatInt(n, 10),
+		strconv.FormatInt(last, 10), vm.Lang, h.portalURL(c, "")}, "|")
+	if html, ok := h.fragments.get(key); ok {
+		vm.MessagesHTML = html
+		return vm, nil
+	}
 	msgs, err := h.app.Stores.Tickets.Messages(ctx, th.ID, false)
 	if err != nil {
 		return vm, err
@@ -180,7 +197,7 @@ func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage,
 	}
 	for _, m := range msgs {
 		// BodyHTML was rendered from Markdown and sanitised when the agent wrote it (DeskReply).
-		mv := messageView{Body: m.Body, HTML: template.HTML(m.BodyHTML), CreatedAt: m.CreatedAt,
+		mv := messageView{Body: m.Body, HTML: template.HTML(m.BodyHTML), CreatedAt: m.CreatedAt, Stamp: timeStamp(m.CreatedAt),
 			FromStaff: m.AuthorKind == models.AuthorStaff}
 		switch {
 		case m.AuthorStaffID != nil:
@@ -194,6 +211,12 @@ func (h *Handler) portalTicket(c *fiber.Ctx, titleKey string) (portalTicketPage,
 			mv.Files = append(mv.Files, fileView{Name: a.Filename, Size: a.Size, URL: h.portalURL(c, "/attachments/"+a.PublicID)})
 		}
 		vm.Messages = append(vm.Messages, mv)
+	}
+	if len(vm.Messages) > 0 {
+		if vm.MessagesHTML, err = h.renderFragment("partials/portal/messages", vm); err != nil {
+			return vm, err
+		}
+		h.fragments.put(key, vm.MessagesHTML)
 	}
 	return vm, nil
 }

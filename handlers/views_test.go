@@ -75,7 +75,7 @@ func emptyViewModel(name string, b Base) any {
 	case "pages/portal/home", "partials/portal/ticket_list":
 		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
 		return portalTicketsPage{Base: b, Rows: []ticketRowView{{Ref: "T-1", Subject: "s", Status: "Open"}}}
-	case "pages/portal/ticket", "partials/portal/thread":
+	case "pages/portal/ticket", "partials/portal/thread", "partials/portal/messages":
 		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
 		return portalTicketPage{Base: b, Messages: []messageView{{Author: "a", Body: "b", Files: []fileView{{Name: "f"}}}},
 			Errors: map[string]string{}}

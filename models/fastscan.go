@@ -148,3 +148,17 @@ func scanRows(q *gorm.DB, op string, scan func(*sql.Rows) error) error {
 	}
 	return mapErr(op, rows.Err())
 }
+
+// ThreadVersion identifies the state of a thread's visible messages: how many there are and the
+// newest id. Messages are only ever added, so any change gives another version (a cache key
+// that does not depend on clocks).
+func (s *TicketStore) ThreadVersion(ctx context.Context, threadID int64, includeInternal bool) (count, lastID int64, err error) {
+	q := "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE thread_id = ?"
+	args := []any{threadID}
+	if !includeInternal {
+		q += " AND is_internal = ?"
+		args = append(args, false)
+	}
+	err = s.db.takeOne(ctx, "thread version", q, args, func(rows *sql.Rows) error { return rows.Scan(&count, &lastID) })
+	return count, lastID, err
+}
