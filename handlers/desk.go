@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -133,6 +134,7 @@ type deskQueuePage struct {
 	Filters    deskFilters
 	Views      []deskViewLink
 	Rows       []deskRowView
+	RowsHTML   template.HTML // Rows rendered, shared by every page with the same rows
 	NextURL    string
 	ListURL    string // this page's list, refetched on a live event
 	Owners     []option
@@ -170,6 +172,16 @@ func (h *Handler) showDeskQueue(c *fiber.Ctx) error {
 		return err
 	}
 	vm.Rows = rows
+	if len(rows) > 0 {
+		parts := []string{vm.Lang}
+		for _, r := range rows {
+			parts = append(parts, r.URL, r.Ref, r.Subject, r.Contact, r.Owner, r.Status, string(r.Channel), string(r.Priority),
+				r.LastActivity.ISO, strconv.FormatBool(r.Closed))
+		}
+		if vm.RowsHTML, err = h.cachedFragment(contentKey("partials/desk/queue_rows", parts...), "partials/desk/queue_rows", vm); err != nil {
+			return err
+		}
+	}
 	current := vm.Filters.values()
 	vm.ListURL = "/desk?" + current.Encode()
 	if page.Next != "" {

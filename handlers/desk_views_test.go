@@ -13,7 +13,7 @@ func deskEmptyViewModel(name string, b Base) (any, bool) {
 		Timeline:   []timelineEntry{{Text: "t"}}, Channels: models.Channels, Priorities: models.Priorities,
 		KB: []kbLinkView{{ID: 1, Title: "a"}}, Quote: &deskMessageView{ID: 1, Author: "a"}}
 	switch name {
-	case "pages/desk/queue", "partials/desk/queue":
+	case "pages/desk/queue", "partials/desk/queue", "partials/desk/queue_rows":
 		return deskQueuePage{Base: b, Rows: []deskRowView{{Ref: "T-1", Subject: "s"}}, Views: builtInViews(b),
 			Channels: models.Channels, Priorities: models.Priorities, Errors: map[string]string{}}, true
 	case "pages/desk/notifications", "partials/desk/notifications", "partials/desk/badge":

@@ -2,7 +2,11 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"html/template"
+	"io"
 	"sync"
 	"time"
 )
@@ -73,4 +77,31 @@ func (h *Handler) renderFragment(name string, vm any) (template.HTML, error) {
 		return "", err
 	}
 	return template.HTML(buf.String()), nil // rendered by html/template: already escaped
+}
+
+// contentKey names a fragment by everything it is rendered from: a SHA-256 over the template's
+// name and the given parts, each length-prefixed so that no two different inputs share a key.
+// Such an entry is never stale — other content is another key — so it may be shared by every
+// viewer who gets the same content (a customer reloading their list, live refreshes).
+func contentKey(template string, parts ...string) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range append([]string{template}, parts...) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		io.WriteString(h, p)
+	}
+	return template + "|" + hex.EncodeToString(h.Sum(nil))
+}
+
+// cachedFragment returns the fragment for key, rendering the template with vm on a miss.
+func (h *Handler) cachedFragment(key, name string, vm any) (template.HTML, error) {
+	if html, ok := h.fragments.get(key); ok {
+		return html, nil
+	}
+	html, err := h.renderFragment(name, vm)
+	if err == nil {
+		h.fragments.put(key, html)
+	}
+	return html, err
 }

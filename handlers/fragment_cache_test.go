@@ -23,3 +23,18 @@ func TestFragmentCacheBoundsAndExpiry(t *testing.T) {
 		t.Fatal("an expired entry was served")
 	}
 }
+
+// Content keys differ whenever any part differs, including how the parts are split.
+func TestContentKeyDistinguishesParts(t *testing.T) {
+	keys := map[string]bool{}
+	for _, parts := range [][]string{{"ab", "c"}, {"a", "bc"}, {"abc"}, {"abc", ""}, {"", "abc"}, {"en", "T-1"}, {"pt-BR", "T-1"}} {
+		k := contentKey("rows", parts...)
+		if keys[k] {
+			t.Fatalf("key collision for %q", parts)
+		}
+		keys[k] = true
+	}
+	if contentKey("a", "x") == contentKey("b", "x") {
+		t.Fatal("the template's name is not in the key")
+	}
+}

@@ -28,6 +28,7 @@ type ticketRowView struct {
 type portalTicketsPage struct {
 	Base
 	Rows      []ticketRowView
+	RowsHTML  template.HTML // Rows rendered, shared by every page with the same rows
 	View      string
 	Status    string
 	Sort      string
@@ -83,6 +84,15 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 		vm.Rows = append(vm.Rows, ticketRowView{Ref: r.Ref(), Subject: r.Subject, Closed: r.IsClosed,
 			Status: h.statusLabel(vm.Base, r.IsClosed, lk.Stages[r.StageID].Name), URL: h.portalURL(c, "/tickets/"+r.Ref()),
 			Created: dateStamp(r.CreatedAt), LastActivity: timeStamp(r.LastActivityAt)})
+	}
+	if len(vm.Rows) > 0 {
+		parts := []string{vm.Lang}
+		for _, r := range vm.Rows {
+			parts = append(parts, r.URL, r.Ref, r.Subject, r.Created.ISO, r.LastActivity.ISO, r.Status, strconv.FormatBool(r.Closed))
+		}
+		if vm.RowsHTML, err = h.cachedFragment(contentKey("partials/portal/ticket_rows", parts...), "partials/portal/ticket_rows", vm); err != nil {
+			return err
+		}
 	}
 	if page.Next != "" {
 		q := url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}, "after": {page.Next}}

@@ -72,7 +72,7 @@ func emptyViewModel(name string, b Base) any {
 		return adminHomePage{Base: b}
 	case "pages/errors/error":
 		return errorPage{Base: b}
-	case "pages/portal/home", "partials/portal/ticket_list":
+	case "pages/portal/home", "partials/portal/ticket_list", "partials/portal/ticket_rows":
 		b.Portal, b.Brand = &PortalView{}, &BrandingView{}
 		return portalTicketsPage{Base: b, Rows: []ticketRowView{{Ref: "T-1", Subject: "s", Status: "Open"}}}
 	case "pages/portal/ticket", "partials/portal/thread", "partials/portal/messages":
