@@ -91,12 +91,12 @@ func (s *TicketStore) searchCandidates(ctx context.Context, scope PortalScope, v
 func (s *TicketStore) matchCandidates(bySubject, byMessage *gorm.DB, terms []string) ([]int64, error) {
 	if s.db.Dialect == Postgres {
 		tsq, arg := tsQuery(KBSearchQuery{Terms: terms})
-		bySubject = bySubject.Where("to_tsvector('simple', left(tickets.subject, 1000)) @@ "+tsq, arg).
+		bySubject = bySubject.Where("tickets.subject_tsv @@ "+tsq, arg).
 			Order("tickets.id DESC")
 		// The literal NOT messages.is_internal matches the partial index's predicate; a bound
 		// false would not let the planner use it for a generic plan.
 		byMessage = byMessage.Joins("JOIN messages ON messages.ticket_id = tickets.id AND NOT messages.is_internal").
-			Where("to_tsvector('simple', left(messages.body, 100000)) @@ "+tsq, arg).
+			Where("messages.body_tsv @@ "+tsq, arg).
 			Order("messages.id DESC")
 	} else {
 		match := ftsMatch(KBSearchQuery{Terms: terms})

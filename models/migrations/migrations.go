@@ -31,6 +31,7 @@ var All = []Migration{
 	{ID: "0005_kb_search", Up: kbSearch},
 	{ID: "0006_ticket_search", Up: ticketSearch},
 	{ID: "0007_desk", Up: sqlFile("0007_desk.sql")},
+	{ID: "0008_message_tsv", Up: messageTSV},
 }
 
 // macros are the few type names that differ between the two engines.
