@@ -202,6 +202,35 @@ func (b *Broker) Publish(ctx context.Context, topic string, ev Event) error {
 	return nil
 }
 
+// PublishAll is Publish to several topics at once: local delivery to each, and one NOTIFY
+// statement for all of them (one round trip to PostgreSQL instead of one per topic). Invalid
+// topics are reported and skipped; the valid ones are still published.
+func (b *Broker) PublishAll(ctx context.Context, topics []string, ev Event) error {
+	var valid []string
+	var firstErr error
+	for _, topic := range topics {
+		if err := validEvent(topic, ev); err != nil {
+			firstErr = cmpOr(firstErr, err)
+			continue
+		}
+		b.deliver(topic, ev)
+		valid = append(valid, topic)
+	}
+	if pool := b.pool.Load(); pool != nil && len(valid) > 0 {
+		if err := b.notifyAll(ctx, pool, valid, ev); err != nil {
+			firstErr = cmpOr(firstErr, err)
+		}
+	}
+	return firstErr
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
 // deliver hands ev to the local subscribers of topic.
 func (b *Broker) deliver(topic string, ev Event) {
 	b.mu.RLock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -51,6 +52,31 @@ func (b *Broker) notify(ctx context.Context, pool *pgxpool.Pool, topic string, e
 		return fmt.Errorf("%w: %d bytes is too large for NOTIFY", ErrInvalidEvent, len(p))
 	}
 	if _, err := pool.Exec(ctx, "SELECT pg_notify($1, $2)", notifyChannel, string(p)); err != nil {
+		return fmt.Errorf("broker: notify other instances: %w", err)
+	}
+	return nil
+}
+
+// notifyAll sends ev on several topics to the other instances in one statement.
+func (b *Broker) notifyAll(ctx context.Context, pool *pgxpool.Pool, topics []string, ev Event) error {
+	var q strings.Builder
+	args := make([]any, 0, 2*len(topics))
+	q.WriteString("SELECT ")
+	for i, topic := range topics {
+		p, err := json.Marshal(notifyPayload{Instance: b.instance, Topic: topic, Name: ev.Name, Ref: ev.Ref})
+		if err != nil {
+			return err
+		}
+		if len(p) > maxNotifyBytes {
+			return fmt.Errorf("%w: %d bytes is too large for NOTIFY", ErrInvalidEvent, len(p))
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "pg_notify($%d, $%d)", 2*i+1, 2*i+2)
+		args = append(args, notifyChannel, string(p))
+	}
+	if _, err := pool.Exec(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("broker: notify other instances: %w", err)
 	}
 	return nil

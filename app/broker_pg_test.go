@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
@@ -220,4 +221,33 @@ func TestBrokerPostgresListenStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	brokerRecv(t, s, time.Second)
+}
+
+// PublishAll reaches every topic on both instances with one NOTIFY statement, and skips (and
+// reports) an invalid topic without losing the valid ones.
+func TestBrokerPostgresPublishAll(t *testing.T) {
+	a, b := brokerPGPair(t)
+	ctx := context.Background()
+	topics := []string{"ticket:T-7", "queue", "contact:3"}
+	var onB []*Subscription
+	for _, topic := range topics {
+		s := b.b.Subscribe([]string{topic}, 4)
+		defer s.Close()
+		onB = append(onB, s)
+	}
+	onA := a.b.Subscribe([]string{"queue"}, 4)
+	defer onA.Close()
+	want := Event{Name: "ticket-updated", Ref: "T-7"}
+	if err := a.b.PublishAll(ctx, append(topics, "bad\ntopic"), want); !errors.Is(err, ErrInvalidEvent) {
+		t.Fatalf("invalid topic: %v", err)
+	}
+	for i, s := range onB {
+		if got := brokerRecvSkippingResync(t, s, time.Second); got != want {
+			t.Fatalf("instance B on %s got %+v", topics[i], got)
+		}
+	}
+	if got := brokerRecvSkippingResync(t, onA, time.Second); got != want {
+		t.Fatalf("instance A got %+v", got)
+	}
+	brokerQuiet(t, onA, 300*time.Millisecond) // its own NOTIFY is not delivered twice
 }

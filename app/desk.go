@@ -438,10 +438,8 @@ func (a *App) publish(ctx context.Context, topics []string, ev Event) {
 	if a.Broker == nil {
 		return
 	}
-	for _, topic := range topics {
-		if err := a.Broker.Publish(ctx, topic, ev); err != nil {
-			a.Log.Warn("publish live event", "topic", topic, "err", err)
-		}
+	if err := a.Broker.PublishAll(ctx, topics, ev); err != nil {
+		a.Log.Warn("publish live event", "topics", topics, "err", err)
 	}
 }
 

@@ -118,10 +118,8 @@ func (a *App) publishTicket(ctx context.Context, t models.Ticket, name string) {
 	if t.CompanyID != nil {
 		topics = append(topics, "company:"+strconv.FormatInt(*t.CompanyID, 10))
 	}
-	for _, topic := range topics {
-		if err := a.Broker.Publish(ctx, topic, Event{Name: name, Ref: t.Ref()}); err != nil {
-			a.Log.Warn("publish live event", "topic", topic, "err", err)
-		}
+	if err := a.Broker.PublishAll(ctx, topics, Event{Name: name, Ref: t.Ref()}); err != nil {
+		a.Log.Warn("publish live event", "topics", topics, "err", err)
 	}
 }
 
