@@ -12,7 +12,7 @@ for engine in sqlite pg; do
   $(dirname "$0")/bench.sh $PORT 30s 16 64 >> $OUT
   source ${PERF_DIR:-/tmp}/env-$PORT
   for conns in 16 64; do
-    out=$(COOKIE="$COOKIE" CSRF="$CSRF" ORIGIN="$BASE" wrk -t2 -c$conns -d30s --latency -s $(dirname "$0")/reply.lua "$BASE/portal/tickets/$TREPLY/reply" 2>&1)
+    out=$(REFS="$OPENREFS" COOKIE="$COOKIE" CSRF="$CSRF" ORIGIN="$BASE" wrk -t2 -c$conns -d30s --latency -s $(dirname "$0")/reply.lua "$BASE/portal/tickets/$TREPLY/reply" 2>&1)
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); p50=$(echo "$out" | awk '$1=="50%" {print $2}'); p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
     printf "%-10s c=%-3s %9s req/s  p50 %-9s p99 %-9s %s\n" reply $conns $rps $p50 $p99 "${bad:+non2xx=$bad}" >> $OUT

@@ -11,6 +11,7 @@ for r in "${REFS[@]}"; do
 done
 OPEN=($(curl -s -H "$C" "$BASE/portal?status=open" | grep -o 'href="/portal/tickets/T-[0-9]*"' | sed 's/.*tickets\///;s/"//' | uniq | grep -v -x T-1001 | grep -v -x $T10))
 TREPLY=${OPEN[0]}
+OPENREFS=$(IFS=,; echo "${OPEN[*]}")
 PAGE=$(curl -s -H "$C" "$BASE/portal/tickets/$T200")
 CSRF=$(echo "$PAGE" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
 N=$(echo "$PAGE" | grep -c 'class="message')
@@ -28,6 +29,21 @@ AGENT="${A#Cookie: }"
 T10=$T10
 T200=$T200
 TREPLY=$TREPLY
+OPENREFS=$OPENREFS
 CSRF=$CSRF
 EOT
 echo "T10=$T10 ($N10 msgs) T200=$T200 ($N msgs) TREPLY=$TREPLY"
+# Reopen Alice's first 20 tickets through the desk (as an agent would), so that replies can be
+# spread over open tickets.
+if [ "$(echo "$OPENREFS" | tr ',' '\n' | wc -l)" -lt 10 ]; then
+  DESK=$(curl -s -H "$A" "$BASE/desk/tickets/$TREPLY")
+  ACSRF=$(echo "$DESK" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
+  STAGE=$(echo "$DESK" | tr '\n' ' ' | grep -o '<select id="side-stage".*</select>' | grep -o '<option value="[0-9]*"[^>]*>[^<(]*</option>' | head -1 | grep -o 'value="[0-9]*"' | grep -o '[0-9]*')
+  for r in $(echo "$HOME_HTML" | grep -o 'href="/portal/tickets/T-[0-9]*"' | sed 's/.*tickets\///;s/"//' | uniq | grep -v -x T-1001 | grep -v -x $T10 | head -20); do
+    curl -s -o /dev/null -H "$A" -H "Origin: $BASE" --data "_csrf=$ACSRF&stage=$STAGE" "$BASE/desk/tickets/$r/properties"
+  done
+  OPEN=($(curl -s -H "$C" "$BASE/portal?status=open" | grep -o 'href="/portal/tickets/T-[0-9]*"' | sed 's/.*tickets\///;s/"//' | uniq | grep -v -x T-1001 | grep -v -x $T10))
+  OPENREFS=$(IFS=,; echo "${OPEN[*]}")
+  sed -i "s/^OPENREFS=.*/OPENREFS=$OPENREFS/" ${PERF_DIR:-/tmp}/env-$PORT
+fi
+echo "open tickets for replies: $(echo "$OPENREFS" | tr ',' '\n' | wc -l)"
