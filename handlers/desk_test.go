@@ -8,11 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 
 	"portico/models"
 	"portico/models/dbtest"
@@ -149,12 +146,7 @@ func TestDeskQueueFiltersAndViews(t *testing.T) {
 func TestDeskQueueStatementsConstantAndPages(t *testing.T) {
 	db := dbtest.SQLite(t)
 	w := newDeskWorld(t, db)
-	var n atomic.Int64
-	count := func(*gorm.DB) { n.Add(1) }
-	g := db.Gorm
-	g.Callback().Query().After("gorm:query").Register("test:count_query", count)
-	g.Callback().Row().After("gorm:row").Register("test:count_row", count)
-	g.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
+	n := countStatements(db)
 	measure := func() int64 {
 		w.s.app.ForgetLookups() // counted cold: the cached lookups are fetched too
 		n.Store(0)

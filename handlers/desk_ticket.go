@@ -147,44 +147,21 @@ func (h *Handler) showDeskTicket(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, "pages/desk/ticket", vm)
 }
 
-// showDeskConversation answers the live refresh of the conversation.
-func (h *Handler) showDeskConversation(c *fiber.Ctx) error {
-	t, err := h.deskTicketRef(c)
-	if err != nil {
-		return err
+// deskTicketPart answers one part of a ticket's page for its live refresh or an htmx request:
+// the conversation, the sidebar, or the fields the reply form's chosen next stage requires
+// (without JavaScript the form asks for those after the first submit).
+func (h *Handler) deskTicketPart(partial string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t, err := h.deskTicketRef(c)
+		if err != nil {
+			return err
+		}
+		vm, err := h.deskTicket(c, t, deskReplyForm{Kind: "reply", NextStage: atoi64(c.Query("next_stage"))}, nil)
+		if err != nil {
+			return err
+		}
+		return h.render(c, fiber.StatusOK, partial, vm)
 	}
-	vm, err := h.deskTicket(c, t, deskReplyForm{Kind: "reply"}, nil)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, "partials/desk/conversation", vm)
-}
-
-// showDeskSidebar answers the live refresh of the sidebar.
-func (h *Handler) showDeskSidebar(c *fiber.Ctx) error {
-	t, err := h.deskTicketRef(c)
-	if err != nil {
-		return err
-	}
-	vm, err := h.deskTicket(c, t, deskReplyForm{Kind: "reply"}, nil)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, "partials/desk/sidebar", vm)
-}
-
-// showRequiredProperties answers the reply form's "then set status" choice with the fields the
-// chosen stage requires (htmx; without JavaScript the form asks after the first submit).
-func (h *Handler) showRequiredProperties(c *fiber.Ctx) error {
-	t, err := h.deskTicketRef(c)
-	if err != nil {
-		return err
-	}
-	vm, err := h.deskTicket(c, t, deskReplyForm{Kind: "reply", NextStage: atoi64(c.Query("next_stage"))}, nil)
-	if err != nil {
-		return err
-	}
-	return h.render(c, fiber.StatusOK, "partials/desk/required", vm)
 }
 
 // deskTicket builds the page: a fixed number of queries whatever the ticket's size.

@@ -248,10 +248,9 @@ func TestPortalListingPagesStatusAndFragment(t *testing.T) {
 	wantStatus(t, w.ann.get("/portal?after=not-a-cursor"), http.StatusBadRequest)
 }
 
-// The listing page runs the same number of SQL statements however many tickets there are.
-func TestPortalListingStatementsConstant(t *testing.T) {
-	db := dbtest.SQLite(t)
-	w := newTicketWorld(t, db)
+// countStatements counts every SQL statement db runs from now on (queries, row reads, raw
+// statements and updates).
+func countStatements(db *models.DB) *atomic.Int64 {
 	var n atomic.Int64
 	count := func(*gorm.DB) { n.Add(1) }
 	g := db.Gorm
@@ -259,6 +258,14 @@ func TestPortalListingStatementsConstant(t *testing.T) {
 	g.Callback().Row().After("gorm:row").Register("test:count_row", count)
 	g.Callback().Raw().After("gorm:raw").Register("test:count_raw", count)
 	g.Callback().Update().After("gorm:update").Register("test:count_update", count)
+	return &n
+}
+
+// The listing page runs the same number of SQL statements however many tickets there are.
+func TestPortalListingStatementsConstant(t *testing.T) {
+	db := dbtest.SQLite(t)
+	w := newTicketWorld(t, db)
+	n := countStatements(db)
 	measure := func() int64 {
 		w.s.app.ForgetLookups() // counted cold: the cached lookups are fetched too
 		n.Store(0)

@@ -21,17 +21,13 @@ func (p Props) Value() (driver.Value, error) {
 
 // Scan decodes a JSON object from either engine.
 func (p *Props) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	if src == nil {
 		*p = Props{}
 		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("models: cannot scan %T into Props", src)
+	}
+	b, err := jsonBytes(src, "Props")
+	if err != nil {
+		return err
 	}
 	m := map[string]string{}
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -56,17 +52,13 @@ func (s Strings) Value() (driver.Value, error) {
 
 // Scan decodes a JSON array from either engine.
 func (s *Strings) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	if src == nil {
 		*s = nil
 		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("models: cannot scan %T into Strings", src)
+	}
+	b, err := jsonBytes(src, "Strings")
+	if err != nil {
+		return err
 	}
 	var out []string
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -74,4 +66,15 @@ func (s *Strings) Scan(src any) error {
 	}
 	*s = out
 	return nil
+}
+
+// jsonBytes is a JSON column's value as bytes: TEXT on SQLite, JSONB on PostgreSQL.
+func jsonBytes(src any, into string) ([]byte, error) {
+	switch v := src.(type) {
+	case string:
+		return []byte(v), nil
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("models: cannot scan %T into %s", src, into)
 }
