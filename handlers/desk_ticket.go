@@ -64,8 +64,10 @@ func propField(p propertyField, prefix string) propertyField {
 
 // channelIcons mark each channel in lists, beside its name (decorative: aria-hidden).
 var channelIcons = map[models.Channel]string{
-	models.ChannelPortal: "🌐", models.ChannelEmail: "✉", models.ChannelChat: "💬",
-	models.ChannelCustom: "🔌", models.ChannelAPI: "⚙", models.ChannelWhatsApp: "📱",
+	// Symbols of the Basic Multilingual Plane found in common fonts (DejaVu, Noto, Segoe UI
+	// Symbol), not emoji: servers and kiosks without an emoji font still draw them.
+	models.ChannelPortal: "⌂", models.ChannelEmail: "✉", models.ChannelChat: "❝",
+	models.ChannelCustom: "✦", models.ChannelAPI: "⚙", models.ChannelWhatsApp: "☎",
 }
 
 // channelIcon is a channel's icon, "•" for an unknown one.
