@@ -53,31 +53,38 @@ func (a *App) StartSession(ctx context.Context, kind models.UserKind, userID int
 // returns models.ErrNotFound (an expired one is deleted on the way). idle 0 means the timeout of
 // the session's kind.
 func (a *App) ResolveSession(ctx context.Context, token string, idle time.Duration) (models.Session, error) {
+	su, err := a.ResolveSessionUser(ctx, token, idle)
+	return su.Session, err
+}
+
+// ResolveSessionUser is ResolveSession with the session's account, read in the same statement
+// (every signed-in request needs both). The account may be missing or disabled: callers check.
+func (a *App) ResolveSessionUser(ctx context.Context, token string, idle time.Duration) (models.SessionUser, error) {
 	if token == "" || len(token) > 128 {
-		return models.Session{}, models.ErrNotFound
+		return models.SessionUser{}, models.ErrNotFound
 	}
 	hash := HashToken(token)
-	sess, err := a.Stores.Sessions.Get(ctx, hash)
+	su, err := a.Stores.Sessions.GetWithUser(ctx, hash)
 	if err != nil {
-		return models.Session{}, err
+		return models.SessionUser{}, err
 	}
 	t := a.Now()
 	if idle <= 0 {
-		idle = a.idleFor(ctx, sess.UserKind)
+		idle = a.idleFor(ctx, su.UserKind)
 	}
-	if sess.Expired(t, idle) {
+	if su.Expired(t, idle) {
 		if err := a.Stores.Sessions.Delete(ctx, hash); err != nil {
 			a.Log.Warn("delete expired session", "err", err)
 		}
-		return models.Session{}, models.ErrNotFound
+		return models.SessionUser{}, models.ErrNotFound
 	}
-	if t.Sub(sess.LastSeenAt) >= touchEvery {
+	if t.Sub(su.LastSeenAt) >= touchEvery {
 		if err := a.Stores.Sessions.Touch(ctx, hash, t); err != nil {
-			return models.Session{}, err
+			return models.SessionUser{}, err
 		}
-		sess.LastSeenAt = t
+		su.LastSeenAt = t
 	}
-	return sess, nil
+	return su, nil
 }
 
 // idleFor is the inactivity timeout of a kind of session: the portal's admin-set timeout for

@@ -22,6 +22,9 @@ const (
 	localViewer = "viewer"
 	valueKind   = "kind"
 	valueUserID = "uid"
+	// valueAccount holds the models.SessionUser read by New, so that loadUser needs no query
+	// of its own; it never goes into the cookie (only the token does).
+	valueAccount = "account"
 )
 
 // Viewer is who is making the request.
@@ -102,6 +105,16 @@ func (h *Handler) loadUser(c *fiber.Ctx, v *Viewer, sess *sessions.Session) erro
 	kind, _ := sess.Values[valueKind].(models.UserKind)
 	id, _ := sess.Values[valueUserID].(int64)
 	ctx := c.UserContext()
+	if su, ok := sess.Values[valueAccount].(models.SessionUser); ok && su.UserKind == kind && su.UserID == id {
+		switch {
+		case kind == models.KindStaff && su.Staff != nil && su.Staff.Active:
+			v.Kind, v.Staff = kind, su.Staff
+			return nil
+		case kind == models.KindContact && su.Contact != nil && su.Contact.Active:
+			v.Kind, v.Contact = kind, su.Contact
+			return nil
+		}
+	}
 	switch kind {
 	case models.KindStaff:
 		u, err := h.app.Stores.Staff.ByID(ctx, id)
@@ -200,12 +213,13 @@ func (s *dbStore) New(r *http.Request, name string) (*sessions.Session, error) {
 		return sess, nil
 	}
 	sess.ID = ck.Value
-	row, err := s.h.app.ResolveSession(r.Context(), ck.Value, 0)
+	row, err := s.h.app.ResolveSessionUser(r.Context(), ck.Value, 0)
 	switch {
 	case err == nil:
 		sess.IsNew = false
 		sess.Values[valueKind] = row.UserKind
 		sess.Values[valueUserID] = row.UserID
+		sess.Values[valueAccount] = row // the account, read with the session (loadUser)
 	case errors.Is(err, models.ErrNotFound):
 		// Unknown or ended: the token stays only as an anonymous CSRF anchor.
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -161,4 +162,61 @@ func (s *TicketStore) ThreadVersion(ctx context.Context, threadID int64, include
 	}
 	err = s.db.takeOne(ctx, "thread version", q, args, func(rows *sql.Rows) error { return rows.Scan(&count, &lastID) })
 	return count, lastID, err
+}
+
+// SessionUser is a session with the account it belongs to, read in one statement: every
+// signed-in request needs both. At most one of Contact and Staff is set, the one the session's
+// kind names, and neither when that account no longer exists.
+type SessionUser struct {
+	Session
+	Contact *Contact
+	Staff   *StaffUser
+}
+
+// GetWithUser reads a session and its account in one round trip.
+func (s *SessionStore) GetWithUser(ctx context.Context, tokenHash string) (SessionUser, error) {
+	var (
+		su                                  SessionUser
+		cID, cCompany, cOwner               *int64
+		cEmail, cName, cHash, cPhone, cLang sql.NullString
+		cActive                             sql.NullBool
+		cProps                              Props
+		cVerified, cLogin                   *time.Time
+		cCreated, cUpdated                  sql.NullTime
+		uID                                 *int64
+		uEmail, uName, uRole, uHash, uLang  sql.NullString
+		uActive                             sql.NullBool
+		uLogin                              *time.Time
+		uCreated, uUpdated                  sql.NullTime
+	)
+	err := s.db.takeOne(ctx, "get session with user",
+		"SELECT s.token_hash, s.user_kind, s.user_id, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, "+
+			"c.id, c.email, c.name, c.password_hash, c.email_verified_at, c.company_id, c.owner_id, c.phone, c.language, "+
+			"c.active, c.properties, c.last_login_at, c.created_at, c.updated_at, "+
+			"u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.last_login_at, u.created_at, u.updated_at "+
+			"FROM sessions s "+
+			"LEFT JOIN contacts c ON s.user_kind = 'contact' AND c.id = s.user_id "+
+			"LEFT JOIN staff_users u ON s.user_kind = 'staff' AND u.id = s.user_id "+
+			"WHERE s.token_hash = ?",
+		[]any{tokenHash}, func(rows *sql.Rows) error {
+			x := &su.Session
+			return rows.Scan(&x.TokenHash, &x.UserKind, &x.UserID, &x.IP, &x.UserAgent, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt,
+				&cID, &cEmail, &cName, &cHash, &cVerified, &cCompany, &cOwner, &cPhone, &cLang, &cActive, &cProps, &cLogin,
+				&cCreated, &cUpdated,
+				&uID, &uEmail, &uName, &uRole, &uHash, &uActive, &uLang, &uLogin, &uCreated, &uUpdated)
+		})
+	if err != nil {
+		return su, err
+	}
+	if cID != nil {
+		su.Contact = &Contact{ID: *cID, Email: cEmail.String, Name: cName.String, PasswordHash: cHash.String,
+			EmailVerifiedAt: cVerified, CompanyID: cCompany, OwnerID: cOwner, Phone: cPhone.String, Language: cLang.String,
+			Active: cActive.Bool, Properties: cProps, LastLoginAt: cLogin, CreatedAt: cCreated.Time, UpdatedAt: cUpdated.Time}
+	}
+	if uID != nil {
+		su.Staff = &StaffUser{ID: *uID, Email: uEmail.String, Name: uName.String, Role: Role(uRole.String),
+			PasswordHash: uHash.String, Active: uActive.Bool, Language: uLang.String, LastLoginAt: uLogin,
+			CreatedAt: uCreated.Time, UpdatedAt: uUpdated.Time}
+	}
+	return su, nil
 }

@@ -74,7 +74,7 @@ func newListingWorld(b *testing.B, db *models.DB) listingWorld {
 	return w
 }
 
-func must(b *testing.B, err error) {
+func must(b testing.TB, err error) {
 	b.Helper()
 	if err != nil {
 		b.Fatal(err)
