@@ -5,6 +5,7 @@ package handlers
 // and deletion, after which its contacts and tickets stay without a company.
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -150,20 +151,8 @@ func (h *Handler) renderCompany(c *fiber.Ctx, co models.Company, f companyForm, 
 // deleteCompany deletes a company once the confirmation box is ticked; its contacts and
 // tickets stay, without a company.
 func (h *Handler) deleteCompany(c *fiber.Ctx) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("confirm") != "yes" {
-		if _, err := h.app.Stores.Companies.ByID(c.UserContext(), id); err != nil {
-			return err
-		}
-		h.setFlash(c, "error", "flash.companies_delete_unconfirmed")
-		return redirect(c, "/admin/companies/"+strconv.FormatInt(id, 10))
-	}
-	if err := h.app.Stores.Companies.Delete(c.UserContext(), id); err != nil {
-		return err
-	}
-	h.setFlash(c, "info", "flash.companies_deleted")
-	return redirect(c, "/admin/companies")
+	return h.deleteConfirmed(c, deletion{
+		exists: func(ctx context.Context, id int64) error { _, err := h.app.Stores.Companies.ByID(ctx, id); return err },
+		remove: h.app.Stores.Companies.Delete, page: "/admin/companies/", done: "/admin/companies",
+		unconfirmed: "flash.companies_delete_unconfirmed", deleted: "flash.companies_deleted"})
 }

@@ -6,6 +6,7 @@ package handlers
 // password, verification and ownership are never read from a request.
 
 import (
+	"context"
 	"html/template"
 	"net/url"
 	"slices"
@@ -364,20 +365,8 @@ func (h *Handler) deactivateContact(c *fiber.Ctx) error {
 
 // deleteContact deletes a contact once the confirmation box is ticked; their tickets stay.
 func (h *Handler) deleteContact(c *fiber.Ctx) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("confirm") != "yes" {
-		if _, err := h.app.Stores.Contacts.ByID(c.UserContext(), id); err != nil {
-			return err
-		}
-		h.setFlash(c, "error", "flash.contacts_delete_unconfirmed")
-		return redirect(c, "/admin/contacts/"+strconv.FormatInt(id, 10))
-	}
-	if err := h.app.DeleteContact(c.UserContext(), id); err != nil {
-		return err
-	}
-	h.setFlash(c, "info", "flash.contacts_deleted")
-	return redirect(c, "/admin/contacts")
+	return h.deleteConfirmed(c, deletion{
+		exists: func(ctx context.Context, id int64) error { _, err := h.app.Stores.Contacts.ByID(ctx, id); return err },
+		remove: h.app.DeleteContact, page: "/admin/contacts/", done: "/admin/contacts",
+		unconfirmed: "flash.contacts_delete_unconfirmed", deleted: "flash.contacts_deleted"})
 }

@@ -6,6 +6,7 @@ package handlers
 // the delete form itself, so it works without JavaScript and a stray click deletes nothing.
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"slices"
@@ -171,22 +172,10 @@ func (h *Handler) renderKBCategoryForm(c *fiber.Ctx, id int64, f kbCategoryForm,
 
 // deleteKBCategory deletes a category and its articles once the confirmation box is ticked.
 func (h *Handler) deleteKBCategory(c *fiber.Ctx) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("confirm") != "yes" {
-		if _, err := h.app.Stores.KB.CategoryByID(c.UserContext(), id); err != nil {
-			return err
-		}
-		h.setFlash(c, "error", "flash.kb_delete_unconfirmed")
-		return redirect(c, "/admin/kb/categories/"+strconv.FormatInt(id, 10))
-	}
-	if err := h.app.Stores.KB.DeleteCategory(c.UserContext(), id); err != nil {
-		return err
-	}
-	h.setFlash(c, "info", "flash.kb_category_deleted")
-	return redirect(c, "/admin/kb")
+	return h.deleteConfirmed(c, deletion{
+		exists: func(ctx context.Context, id int64) error { _, err := h.app.Stores.KB.CategoryByID(ctx, id); return err },
+		remove: h.app.Stores.KB.DeleteCategory, page: "/admin/kb/categories/", done: "/admin/kb",
+		unconfirmed: "flash.kb_delete_unconfirmed", deleted: "flash.kb_category_deleted"})
 }
 
 // showKBArticleForm shows the empty form at /new, else the article's with a preview.
@@ -262,20 +251,8 @@ func (h *Handler) renderKBArticleForm(c *fiber.Ctx, saved models.KBArticle, f kb
 
 // deleteKBArticle deletes an article once the confirmation box is ticked.
 func (h *Handler) deleteKBArticle(c *fiber.Ctx) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("confirm") != "yes" {
-		if _, err := h.app.Stores.KB.ArticleByID(c.UserContext(), id); err != nil {
-			return err
-		}
-		h.setFlash(c, "error", "flash.kb_delete_unconfirmed")
-		return redirect(c, "/admin/kb/articles/"+strconv.FormatInt(id, 10))
-	}
-	if err := h.app.Stores.KB.DeleteArticle(c.UserContext(), id); err != nil {
-		return err
-	}
-	h.setFlash(c, "info", "flash.kb_article_deleted")
-	return redirect(c, "/admin/kb")
+	return h.deleteConfirmed(c, deletion{
+		exists: func(ctx context.Context, id int64) error { _, err := h.app.Stores.KB.ArticleByID(ctx, id); return err },
+		remove: h.app.Stores.KB.DeleteArticle, page: "/admin/kb/articles/", done: "/admin/kb",
+		unconfirmed: "flash.kb_delete_unconfirmed", deleted: "flash.kb_article_deleted"})
 }

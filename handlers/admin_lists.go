@@ -6,6 +6,7 @@ package handlers
 // contact to an access list sends their set-password invitation.
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -221,22 +222,13 @@ func (h *Handler) renderList(c *fiber.Ctx, l models.ContactList, f listForm, fai
 
 // deleteList deletes a list once the confirmation box is ticked; its contacts stay.
 func (h *Handler) deleteList(c *fiber.Ctx) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if c.FormValue("confirm") != "yes" {
-		if _, err := h.app.Stores.Contacts.ListByID(c.UserContext(), id); err != nil {
+	return h.deleteConfirmed(c, deletion{
+		exists: func(ctx context.Context, id int64) error {
+			_, err := h.app.Stores.Contacts.ListByID(ctx, id)
 			return err
-		}
-		h.setFlash(c, "error", "flash.lists_delete_unconfirmed")
-		return redirect(c, "/admin/lists/"+strconv.FormatInt(id, 10))
-	}
-	if err := h.app.Stores.Contacts.DeleteList(c.UserContext(), id); err != nil {
-		return err
-	}
-	h.setFlash(c, "info", "flash.lists_deleted")
-	return redirect(c, "/admin/lists")
+		},
+		remove: h.app.Stores.Contacts.DeleteList, page: "/admin/lists/", done: "/admin/lists",
+		unconfirmed: "flash.lists_delete_unconfirmed", deleted: "flash.lists_deleted"})
 }
 
 // chosenContactIDs reads the ticked contact_id boxes; anything not a positive number is dropped.
