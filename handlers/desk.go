@@ -362,15 +362,9 @@ func (h *Handler) showNotifications(c *fiber.Ctx) error {
 // showNotificationBadge answers the header badge: the unread count.
 func (h *Handler) showNotificationBadge(c *fiber.Ctx) error {
 	me := h.viewer(c).Staff
-	_, n, err := h.app.Stores.Desk.Unread(c.UserContext(), me.ID, 1)
+	n, err := h.app.Stores.Desk.UnreadCount(c.UserContext(), me.ID)
 	if err != nil {
 		return err
-	}
-	if n == 1 { // Unread counts only when the page is full; a page of one says "one or more"
-		_, n, err = h.app.Stores.Desk.Unread(c.UserContext(), me.ID, 100)
-		if err != nil {
-			return err
-		}
 	}
 	return h.render(c, fiber.StatusOK, "partials/desk/badge", notificationsPage{Base: h.base(c, "desk.notifications.title", "desk"), Count: n})
 }

@@ -177,11 +177,18 @@ func (s *DeskStore) Unread(ctx context.Context, staffID int64, limit int) ([]Not
 	if len(rows) < limit {
 		return rows, len(rows), nil
 	}
+	n, err := s.UnreadCount(ctx, staffID)
+	return rows, n, err
+}
+
+// UnreadCount counts a staff user's unread notifications, capped at 100 (the badge shows
+// "99+"): one statement that reads at most 100 index entries.
+func (s *DeskStore) UnreadCount(ctx context.Context, staffID int64) (int, error) {
 	var n int64
-	err = s.db.Gorm.WithContext(ctx).Raw(
+	err := s.db.Gorm.WithContext(ctx).Raw(
 		"SELECT COUNT(*) FROM (SELECT 1 FROM staff_notifications WHERE staff_id = ? AND read_at IS NULL LIMIT 100) AS u",
 		staffID).Scan(&n).Error
-	return rows, int(n), mapErr("count notifications", err)
+	return int(n), mapErr("count notifications", err)
 }
 
 // MarkRead marks a staff user's notifications about one ticket as read (opening the ticket
