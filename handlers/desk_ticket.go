@@ -176,16 +176,23 @@ func (h *Handler) deskTicket(c *fiber.Ctx, t models.Ticket, form deskReplyForm, 
 		vm.Errors = map[string]string{}
 	}
 	vm.Title = t.Ref() + " · " + t.Subject
-	pipe, err := h.app.Stores.Pipelines.ByID(ctx, t.PipelineID)
-	if err != nil {
-		return vm, err
-	}
-	vm.Stages = pipe.Stages
-	sort.Slice(vm.Stages, func(i, j int) bool { return vm.Stages[i].Position < vm.Stages[j].Position })
 	lk, err := h.app.Lookups(ctx)
 	if err != nil {
 		return vm, err
 	}
+	// The ticket's pipeline from the cached lookups (copied: they are shared), or from the
+	// database when it is newer than the cache.
+	i := slices.IndexFunc(lk.Pipelines, func(p models.Pipeline) bool { return p.ID == t.PipelineID })
+	if i >= 0 {
+		vm.Stages = slices.Clone(lk.Pipelines[i].Stages)
+	} else {
+		pipe, err := h.app.Stores.Pipelines.ByID(ctx, t.PipelineID)
+		if err != nil {
+			return vm, err
+		}
+		vm.Stages = pipe.Stages
+	}
+	sort.Slice(vm.Stages, func(i, j int) bool { return vm.Stages[i].Position < vm.Stages[j].Position })
 	allStages := lk.Stages
 	vm.Status = allStages[t.StageID].Name
 
