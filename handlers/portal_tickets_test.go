@@ -27,6 +27,7 @@ type ticketWorld struct {
 	ann, ben, gil *browser
 	annC, benC    models.Contact
 	pipe          models.Pipeline
+	seeded        int // tickets made by ticket, which spaces their times
 }
 
 const worldPassword = "a good long password"
@@ -68,12 +69,16 @@ func newTicketWorld(t *testing.T, db *models.DB) *ticketWorld {
 }
 
 // ticket creates a ticket for a contact with one thread: a customer message, an agent reply
-// and an internal note carrying a canary.
+// and an internal note carrying a canary. Its times are taken from the app's clock, a day back
+// and five minutes after the previous ticket's, so that whatever the app writes next is newer and
+// tickets made later are more recently active, whatever the real date.
 func (w *ticketWorld) ticket(t *testing.T, c models.Contact, subject string, opts ...func(*models.Ticket)) models.Ticket {
 	t.Helper()
 	ctx := context.Background()
+	created := w.s.app.Now().Add(-24*time.Hour + time.Duration(w.seeded)*5*time.Minute)
+	w.seeded++
 	tk := models.Ticket{Subject: subject, PipelineID: w.pipe.ID, StageID: w.pipe.Stages[0].ID, SourceChannel: models.ChannelPortal,
-		ContactID: &c.ID, CompanyID: c.CompanyID, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		ContactID: &c.ID, CompanyID: c.CompanyID, CreatedAt: created, UpdatedAt: created}
 	for _, o := range opts {
 		o(&tk)
 	}
