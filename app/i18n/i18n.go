@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -36,7 +37,18 @@ type Translator struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
 	matchers   sync.Map // comma-joined enabled languages → language.Matcher
+	// plain caches, per language, messages asked for without data (id → text): such a message
+	// is the same every time, and go-i18n's lookup allocates on every call.
+	plain map[string]*sync.Map
+	// accepted caches Match's answers per Accept-Language header and language list; browsers
+	// send a handful of distinct headers, and parsing and matching one showed in profiles.
+	accepted  sync.Map
+	nAccepted atomic.Int32
 }
+
+// maxAccepted bounds the Accept-Language cache: headers are client-controlled, so beyond this
+// many distinct ones Match computes without remembering.
+const maxAccepted = 512
 
 // New loads every embedded message file.
 func New() (*Translator, error) {
@@ -54,9 +66,10 @@ func New() (*Translator, error) {
 			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
 		}
 	}
-	t := &Translator{bundle: b, localizers: map[string]*goi18n.Localizer{}}
+	t := &Translator{bundle: b, localizers: map[string]*goi18n.Localizer{}, plain: map[string]*sync.Map{}}
 	for _, l := range Supported {
 		t.localizers[l.Tag] = goi18n.NewLocalizer(b, l.Tag, "en")
+		t.plain[l.Tag] = &sync.Map{}
 	}
 	return t, nil
 }
@@ -67,7 +80,19 @@ func New() (*Translator, error) {
 func (t *Translator) T(lang, id string, data ...any) string {
 	loc, ok := t.localizers[lang]
 	if !ok {
-		loc = t.localizers["en"]
+		loc, lang = t.localizers["en"], "en"
+	}
+	if len(data) == 0 {
+		cache := t.plain[lang]
+		if s, ok := cache.Load(id); ok {
+			return s.(string)
+		}
+		s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			return id // not cached: only catalogue IDs are, so the cache stays bounded
+		}
+		cache.Store(id, s)
+		return s
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
@@ -106,6 +131,18 @@ func (t *Translator) Match(acceptLanguage string, enabled []string, fallback str
 	if acceptLanguage == "" || len(enabled) == 0 {
 		return fallback
 	}
+	key := acceptLanguage + "\x00" + strings.Join(enabled, ",") + "\x00" + fallback
+	if m, ok := t.accepted.Load(key); ok {
+		return m.(string)
+	}
+	m := t.match(acceptLanguage, enabled, fallback)
+	if len(acceptLanguage) <= 256 && t.nAccepted.Add(1) <= maxAccepted {
+		t.accepted.Store(key, m)
+	}
+	return m
+}
+
+func (t *Translator) match(acceptLanguage string, enabled []string, fallback string) string {
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(prefs) == 0 {
 		return fallback

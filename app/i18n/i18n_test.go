@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -121,10 +122,16 @@ func TestTranslator(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tr.T(tc.lang, tc.id); got != tc.want {
-				t.Fatalf("T(%q, %q) = %q, want %q", tc.lang, tc.id, got, tc.want)
+			// Twice: the second answer comes from the cache of messages without data.
+			for round := range 2 {
+				if got := tr.T(tc.lang, tc.id); got != tc.want {
+					t.Fatalf("round %d: T(%q, %q) = %q, want %q", round, tc.lang, tc.id, got, tc.want)
+				}
 			}
 		})
+	}
+	if _, cached := tr.plain["en"].Load("no.such.id"); cached {
+		t.Error("a missing ID was cached: the cache would grow with whatever IDs are asked for")
 	}
 	if !tr.Supports("pt-BR") || !tr.Supports("en") || tr.Supports("de") {
 		t.Error("Supports does not match the shipped languages")
@@ -152,9 +159,39 @@ func TestMatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tr.Match(tc.header, enabled, tc.fallback); got != tc.want {
-				t.Fatalf("Match(%q) = %q, want %q", tc.header, got, tc.want)
+			for round := range 2 { // the second answer is the cached one
+				if got := tr.Match(tc.header, enabled, tc.fallback); got != tc.want {
+					t.Fatalf("round %d: Match(%q) = %q, want %q", round, tc.header, got, tc.want)
+				}
 			}
 		})
+	}
+	// The cache is keyed by the enabled languages too: a portal that offers only English
+	// answers English to the same Brazilian browser.
+	if got := tr.Match("pt-BR,pt;q=0.9", []string{"en"}, "en"); got != "en" {
+		t.Errorf("Match with English only = %q, want en", got)
+	}
+}
+
+// TestMatchCacheIsBounded: Accept-Language is the client's to choose, so distinct headers beyond
+// the bound are answered without being remembered.
+func TestMatchCacheIsBounded(t *testing.T) {
+	tr, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxAccepted + 300 {
+		h := fmt.Sprintf("pt-BR;q=0.%d, en;q=0.5", i%10) + strings.Repeat(" ", i/10)
+		if got := tr.Match(h, []string{"en", "pt-BR"}, "en"); got != "pt-BR" && i%10 > 5 {
+			t.Fatalf("Match(%q) = %q", h, got)
+		}
+	}
+	n := 0
+	tr.accepted.Range(func(_, _ any) bool { n++; return true })
+	if n > maxAccepted {
+		t.Fatalf("%d headers cached, bound %d", n, maxAccepted)
+	}
+	if n == 0 {
+		t.Fatal("nothing cached")
 	}
 }
