@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"html/template"
-	"io"
 	"sync"
 	"time"
 )
@@ -84,14 +83,49 @@ func (h *Handler) renderFragment(name string, vm any) (template.HTML, error) {
 // Such an entry is never stale — other content is another key — so it may be shared by every
 // viewer who gets the same content (a customer reloading their list, live refreshes).
 func contentKey(template string, parts ...string) string {
-	h := sha256.New()
-	var n [8]byte
-	for _, p := range append([]string{template}, parts...) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		io.WriteString(h, p)
+	size := 8 + len(template)
+	for _, p := range parts {
+		size += 8 + len(p)
 	}
-	return template + "|" + hex.EncodeToString(h.Sum(nil))
+	k := newKeyBuilder(template, size)
+	for _, p := range parts {
+		k.str(p)
+	}
+	return k.key()
+}
+
+// keyBuilder builds a contentKey from values as they are, without formatting them first: the
+// input is hashed at once (writing part by part into a hash.Hash copied every string into a
+// new []byte), strings length-prefixed, numbers and times as fixed-size integers.
+type keyBuilder struct {
+	template string
+	buf      []byte
+}
+
+func newKeyBuilder(template string, sizeHint int) *keyBuilder {
+	return &keyBuilder{template: template, buf: appendKeyPart(make([]byte, 0, sizeHint), template)}
+}
+
+func (k *keyBuilder) str(s string)     { k.buf = appendKeyPart(k.buf, s) }
+func (k *keyBuilder) int(n int64)      { k.buf = binary.LittleEndian.AppendUint64(k.buf, uint64(n)) }
+func (k *keyBuilder) time(t time.Time) { k.int(t.UnixNano()) }
+func (k *keyBuilder) bool(b bool) {
+	if b {
+		k.buf = append(k.buf, 1)
+	} else {
+		k.buf = append(k.buf, 0)
+	}
+}
+
+// key is the template's name and the SHA-256 of everything added.
+func (k *keyBuilder) key() string {
+	sum := sha256.Sum256(k.buf)
+	return k.template + "|" + hex.EncodeToString(sum[:])
+}
+
+// appendKeyPart appends p to a key's input, prefixed with its length.
+func appendKeyPart(b []byte, p string) []byte {
+	return append(binary.LittleEndian.AppendUint64(b, uint64(len(p))), p...)
 }
 
 // cachedFragment returns the fragment for key, rendering the template with vm on a miss.

@@ -76,29 +76,55 @@ func (h *Handler) showPortalHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	lk, err := h.app.Lookups(c.UserContext())
-	if err != nil {
+	if vm.RowsHTML, err = h.portalRowsHTML(c, vm, page.Rows); err != nil {
 		return err
-	}
-	for _, r := range page.Rows {
-		vm.Rows = append(vm.Rows, ticketRowView{Ref: r.Ref(), Subject: r.Subject, Closed: r.IsClosed,
-			Status: h.statusLabel(vm.Base, r.IsClosed, lk.Stages[r.StageID].Name), URL: h.portalURL(c, "/tickets/"+r.Ref()),
-			Created: dateStamp(r.CreatedAt), LastActivity: timeStamp(r.LastActivityAt)})
-	}
-	if len(vm.Rows) > 0 {
-		parts := []string{vm.Lang}
-		for _, r := range vm.Rows {
-			parts = append(parts, r.URL, r.Ref, r.Subject, r.Created.ISO, r.LastActivity.ISO, r.Status, strconv.FormatBool(r.Closed))
-		}
-		if vm.RowsHTML, err = h.cachedFragment(contentKey("partials/portal/ticket_rows", parts...), "partials/portal/ticket_rows", vm); err != nil {
-			return err
-		}
 	}
 	if page.Next != "" {
 		q := url.Values{"view": {vm.View}, "status": {vm.Status}, "sort": {vm.Sort}, "after": {page.Next}}
 		vm.NextURL = h.portalURL(c, "/") + "?" + q.Encode()
 	}
 	return h.page(c, fiber.StatusOK, "pages/portal/home", "partials/portal/ticket_list", vm)
+}
+
+// portalRowsHTML renders the listing's rows, shared by every page showing the same rows: the
+// cache key is made of the rows' values as read, so a page served from the cache formats no
+// date, reference or link.
+func (h *Handler) portalRowsHTML(c *fiber.Ctx, vm portalTicketsPage, rows []models.PortalTicketRow) (template.HTML, error) {
+	if len(rows) == 0 {
+		return "", nil
+	}
+	lk, err := h.app.Lookups(c.UserContext())
+	if err != nil {
+		return "", err
+	}
+	status := func(r models.PortalTicketRow) string {
+		return h.statusLabel(vm.Base, r.IsClosed, lk.Stages[r.StageID].Name)
+	}
+	base := h.portalURL(c, "/tickets/")
+	k := newKeyBuilder("partials/portal/ticket_rows", 64+len(rows)*96)
+	k.str(vm.Lang)
+	k.str(base)
+	for _, r := range rows {
+		k.int(r.Number)
+		k.str(r.Subject)
+		k.str(status(r))
+		k.bool(r.IsClosed)
+		k.time(r.CreatedAt)
+		k.time(r.LastActivityAt)
+	}
+	key := k.key()
+	if html, ok := h.fragments.get(key); ok {
+		return html, nil
+	}
+	for _, r := range rows {
+		vm.Rows = append(vm.Rows, ticketRowView{Ref: r.Ref(), Subject: r.Subject, Closed: r.IsClosed,
+			Status: status(r), URL: base + r.Ref(), Created: dateStamp(r.CreatedAt), LastActivity: timeStamp(r.LastActivityAt)})
+	}
+	html, err := h.renderFragment("partials/portal/ticket_rows", vm)
+	if err == nil {
+		h.fragments.put(key, html)
+	}
+	return html, err
 }
 
 // statusLabel is "Open"/"Closed" (SPEC T-2), or the stage's own name when the admin chose so.
