@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
 
 	"portico/app"
 	"portico/app/i18n"
@@ -40,7 +39,7 @@ type Handler struct {
 	routes     []routeInfo
 	bodyRules  []routeRule // body limits per route (uploads.go)
 	events     *eventStream
-	views      *html.Engine   // the templates, for fragments rendered outside a response
+	views      *langViews     // the templates per language, for fragments rendered outside a response
 	fragments  *fragmentCache // rendered fragments shared by viewers (fragment_cache.go)
 }
 
@@ -65,13 +64,13 @@ func New(d Deps) (*fiber.App, *Handler, error) {
 		h.cookieName = "__Host-portico_session"
 	}
 	h.sessions = newDBStore(h)
-	engine, err := newEngine(h.assets)
-	h.views, h.fragments = engine, newFragmentCache(2000, time.Minute)
+	views, err := newViews(h.assets, h.tr)
 	if err != nil {
 		return nil, nil, err
 	}
+	h.views, h.fragments = views, newFragmentCache(2000, time.Minute)
 	f := fiber.New(fiber.Config{
-		Views: engine,
+		Views: views,
 		// Immutable: values from c.Params/c.FormValue are copied, so they stay valid after the
 		// handler returns (fasthttp reuses its buffers); stores and logs may keep them.
 		Immutable: true,

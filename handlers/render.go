@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
-
-	"portico/views"
 )
 
 // Base is embedded in every view model: what the layout needs on every page.
@@ -25,6 +22,7 @@ type Base struct {
 	Portal    *PortalView   // set on customer portal pages: the portal's header and links
 	Brand     *BrandingView // set on customer portal pages: logo, favicon, colours, menu
 	tr        translator
+	header    func(Base) (template.HTML, error) // renders SiteHeader (site_header.go)
 }
 
 type translator interface {
@@ -67,6 +65,7 @@ func (h *Handler) base(c *fiber.Ctx, titleKey, area string) Base {
 	}
 	b.CSRF = h.csrfToken(c)
 	b.Flash = h.takeFlash(c, lang)
+	b.header = h.siteHeader
 	return b
 }
 
@@ -145,17 +144,6 @@ func (h *Handler) takeFlash(c *fiber.Ctx, lang string) *Flash {
 		return nil
 	}
 	return &Flash{Kind: kind, Message: h.tr.T(lang, id)}
-}
-
-// newEngine loads every embedded template at start, so a template error stops the server
-// instead of failing a request later.
-func newEngine(a *assetTable) (*html.Engine, error) {
-	engine := html.NewFileSystem(http.FS(views.FS), ".html")
-	engine.AddFuncMap(templateFuncs(a))
-	if err := engine.Load(); err != nil {
-		return nil, err
-	}
-	return engine, nil
 }
 
 // templateFuncs are formatting helpers only; templates decide nothing.
