@@ -363,7 +363,14 @@ func TestPortalReplyWithFileAndLiveEvent(t *testing.T) {
 		if resp.Header.Get("Location") != page {
 			t.Fatalf("after reply: Location %q", resp.Header.Get("Location"))
 		}
+		// The live page's refetch of its thread, racing the redirect, leaves the flash to the page.
+		if thread := readBody(t, w.ann.get(page+"/thread", "HX-Request", "true")); strings.Contains(thread, "Your reply was sent.") {
+			t.Fatal("the thread fragment shows the flash")
+		}
 		detail := readBody(t, w.ann.get(page))
+		if !strings.Contains(detail, "Your reply was sent.") {
+			t.Fatal("the ticket page after a live refetch lost the reply's flash")
+		}
 		if !strings.Contains(detail, "Here is the log you asked for") || !strings.Contains(detail, ">log.txt</a>") {
 			t.Fatal("reply or its file missing from the ticket")
 		}

@@ -64,7 +64,11 @@ func (h *Handler) base(c *fiber.Ctx, titleKey, area string) Base {
 		b.Brand = &brand
 	}
 	b.CSRF = h.csrfToken(c)
-	b.Flash = h.takeFlash(c, lang)
+	if !isFragment(c) {
+		// Only whole pages show the flash. A live page refetches its fragments while the
+		// browser follows a form's redirect; taking the flash there would lose it.
+		b.Flash = h.takeFlash(c, lang)
+	}
 	b.header = h.siteHeader
 	return b
 }
