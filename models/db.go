@@ -36,7 +36,12 @@ type DB struct {
 	Dialect Dialect
 	Pool    *pgxpool.Pool // nil on SQLite
 	sqlDB   *sql.DB
+	tx      *txState // set on a copy bound to a transaction (Stores.InTx)
 }
+
+// txState is what the statements of one transaction share: the first failure of a store
+// method inside it, which ends the transaction even if its caller were to carry on.
+type txState struct{ failed error }
 
 // Options are the settings Open needs; config.Config provides them.
 type Options struct {
@@ -151,7 +156,16 @@ func (db *DB) Close() error {
 	return err
 }
 
-// WithTx runs fn in one transaction on ctx; fn's error rolls it back.
+// WithTx runs fn in one transaction on ctx; fn's error rolls it back. On a DB already bound to
+// a transaction fn runs inside it without a savepoint (a round trip each, on every reply): its
+// error then rolls the whole transaction back, never only fn's part.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.tx != nil {
+		err := fn(db.Gorm.WithContext(ctx))
+		if err != nil && db.tx.failed == nil {
+			db.tx.failed = err
+		}
+		return err
+	}
 	return db.Gorm.WithContext(ctx).Transaction(fn)
 }

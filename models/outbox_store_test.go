@@ -288,3 +288,33 @@ func TestOutboxRollsBackWithTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedFailureRollsBackTransaction: store methods inside InTx run without savepoints, so
+// the first one to fail rolls the whole transaction back, even when fn carries on.
+func TestNestedFailureRollsBackTransaction(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStores(db)
+		ctx := context.Background()
+		var nested error
+		err := s.InTx(ctx, func(tx *models.Stores) error {
+			e := models.OutboxEmail{ToAddr: "a@example.com", Subject: "s", TextBody: "t", Kind: "k", Status: models.OutboxHeld}
+			if err := tx.Outbox.Create(ctx, &e); err != nil {
+				return err
+			}
+			// No such thread or ticket: the insert breaks a foreign key.
+			nested = tx.Tickets.AddMessage(ctx, &models.Message{ThreadID: 987654, TicketID: 987654,
+				AuthorKind: models.AuthorContact, Body: "orphan"})
+			return nil // carries on as if nothing happened
+		})
+		if nested == nil {
+			t.Fatal("AddMessage on a missing thread succeeded")
+		}
+		if err == nil {
+			t.Fatal("InTx committed after a store method inside it failed")
+		}
+		if rows, _, err := s.Outbox.List(ctx, 0, 10); err != nil || len(rows) != 0 {
+			t.Fatalf("after the failure: %d outbox rows, %v; want none", len(rows), err)
+		}
+	})
+}
