@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,22 +207,46 @@ func (b *Broker) Publish(ctx context.Context, topic string, ev Event) error {
 // statement for all of them (one round trip to PostgreSQL instead of one per topic). Invalid
 // topics are reported and skipped; the valid ones are still published.
 func (b *Broker) PublishAll(ctx context.Context, topics []string, ev Event) error {
-	var valid []string
+	return b.PublishEach(ctx, Publication{Topics: topics, Event: ev})
+}
+
+// Publication is one event for several topics.
+type Publication struct {
+	Topics []string
+	Event  Event
+}
+
+// PublishEach is PublishAll for several events (a reply tells the ticket's pages that it
+// changed and its owner that they have a notification): still one NOTIFY statement for all.
+// The same event for the same topic twice is sent once.
+func (b *Broker) PublishEach(ctx context.Context, pubs ...Publication) error {
+	var valid []topicEvent
 	var firstErr error
-	for _, topic := range topics {
-		if err := validEvent(topic, ev); err != nil {
-			firstErr = cmpOr(firstErr, err)
-			continue
+	for _, p := range pubs {
+		for _, topic := range p.Topics {
+			if err := validEvent(topic, p.Event); err != nil {
+				firstErr = cmpOr(firstErr, err)
+				continue
+			}
+			if slices.Contains(valid, topicEvent{topic: topic, ev: p.Event}) {
+				continue
+			}
+			b.deliver(topic, p.Event)
+			valid = append(valid, topicEvent{topic: topic, ev: p.Event})
 		}
-		b.deliver(topic, ev)
-		valid = append(valid, topic)
 	}
 	if pool := b.pool.Load(); pool != nil && len(valid) > 0 {
-		if err := b.notifyAll(ctx, pool, valid, ev); err != nil {
+		if err := b.notifyAll(ctx, pool, valid); err != nil {
 			firstErr = cmpOr(firstErr, err)
 		}
 	}
 	return firstErr
+}
+
+// topicEvent is one event on one topic.
+type topicEvent struct {
+	topic string
+	ev    Event
 }
 
 func cmpOr(a, b error) error {

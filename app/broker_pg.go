@@ -57,13 +57,13 @@ func (b *Broker) notify(ctx context.Context, pool *pgxpool.Pool, topic string, e
 	return nil
 }
 
-// notifyAll sends ev on several topics to the other instances in one statement.
-func (b *Broker) notifyAll(ctx context.Context, pool *pgxpool.Pool, topics []string, ev Event) error {
+// notifyAll sends events on their topics to the other instances in one statement.
+func (b *Broker) notifyAll(ctx context.Context, pool *pgxpool.Pool, events []topicEvent) error {
 	var q strings.Builder
-	args := make([]any, 0, 2*len(topics))
+	args := make([]any, 0, 2*len(events))
 	q.WriteString("SELECT ")
-	for i, topic := range topics {
-		p, err := json.Marshal(notifyPayload{Instance: b.instance, Topic: topic, Name: ev.Name, Ref: ev.Ref})
+	for i, te := range events {
+		p, err := json.Marshal(notifyPayload{Instance: b.instance, Topic: te.topic, Name: te.ev.Name, Ref: te.ev.Ref})
 		if err != nil {
 			return err
 		}

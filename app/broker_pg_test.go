@@ -251,3 +251,34 @@ func TestBrokerPostgresPublishAll(t *testing.T) {
 	}
 	brokerQuiet(t, onA, 300*time.Millisecond) // its own NOTIFY is not delivered twice
 }
+
+// PublishEach sends different events to their topics in one go, on both instances; the same
+// event twice for one topic arrives once.
+func TestBrokerPostgresPublishEach(t *testing.T) {
+	a, b := brokerPGPair(t)
+	ctx := context.Background()
+	updated := Event{Name: "ticket-updated", Ref: "T-9"}
+	note := Event{Name: "notification", Ref: "4"}
+	queueB := b.b.Subscribe([]string{"queue"}, 4)
+	defer queueB.Close()
+	staffB := b.b.Subscribe([]string{"staff:4"}, 4)
+	defer staffB.Close()
+	queueA := a.b.Subscribe([]string{"queue"}, 4)
+	defer queueA.Close()
+	err := a.b.PublishEach(ctx,
+		Publication{Topics: []string{"ticket:T-9", "queue"}, Event: updated},
+		Publication{Topics: []string{"queue", "desk:T-9"}, Event: updated},
+		Publication{Topics: []string{"staff:4"}, Event: note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Subscription{"queue on B": queueB, "queue on A": queueA} {
+		if got := brokerRecvSkippingResync(t, s, time.Second); got != updated {
+			t.Fatalf("%s got %+v", name, got)
+		}
+		brokerQuiet(t, s, 300*time.Millisecond) // published twice, delivered once
+	}
+	if got := brokerRecvSkippingResync(t, staffB, time.Second); got != note {
+		t.Fatalf("staff on B got %+v", got)
+	}
+}

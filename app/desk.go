@@ -58,8 +58,7 @@ func (a *App) UpdateTicket(ctx context.Context, u models.StaffUser, ticketID int
 	if err != nil {
 		return saved, err
 	}
-	a.publishChange(ctx, saved, publicChange)
-	a.publishStaff(ctx, notify)
+	a.publishChange(ctx, saved, publicChange, notify)
 	return saved, nil
 }
 
@@ -334,11 +333,7 @@ func (a *App) DeskReply(ctx context.Context, u models.StaffUser, ticketID int64,
 		a.discard(ctx, files)
 		return models.Message{}, err
 	}
-	if !in.Internal || publicChange {
-		a.publishTicket(ctx, t, EventTicketUpdated)
-	}
-	a.publishDesk(ctx, t)
-	a.publishStaff(ctx, notify)
+	a.publishChange(ctx, t, !in.Internal || publicChange, notify)
 	return msg, nil
 }
 
@@ -408,38 +403,40 @@ func (a *App) notifyOwner(ctx context.Context, tx *models.Stores, t models.Ticke
 		Kind: "message", CreatedAt: at})
 }
 
-// publishChange announces a ticket change: to customers only when they see it (the status).
-func (a *App) publishChange(ctx context.Context, t models.Ticket, public bool) {
+// publishChange announces a ticket change to desk pages, to customers only when they see it
+// (a public message, the status), and to the staff user it notified, if any: one NOTIFY.
+func (a *App) publishChange(ctx context.Context, t models.Ticket, public bool, notified *int64) {
+	pubs := []Publication{deskPublication(t)}
 	if public {
-		a.publishTicket(ctx, t, EventTicketUpdated)
+		pubs = append(pubs, ticketPublication(t, EventTicketUpdated))
 	}
-	a.publishDesk(ctx, t)
+	a.publishEach(ctx, append(pubs, staffPublications(notified)...)...)
 }
 
-// publishDesk tells desk pages (the queue and the ticket's page) that the ticket changed.
-func (a *App) publishDesk(ctx context.Context, t models.Ticket) {
-	a.publish(ctx, []string{"queue", "desk:" + t.Ref()}, Event{Name: EventTicketUpdated, Ref: t.Ref()})
+// deskPublication tells desk pages (the queue and the ticket's page) that the ticket changed.
+func deskPublication(t models.Ticket) Publication {
+	return Publication{Topics: []string{"queue", "desk:" + t.Ref()}, Event: Event{Name: EventTicketUpdated, Ref: t.Ref()}}
 }
 
-// publishStaff tells one staff user's pages that they have a new notification.
-func (a *App) publishStaff(ctx context.Context, staffID *int64) {
+// staffPublications tell one staff user's pages that they have a new notification; none for nil.
+func staffPublications(staffID *int64) []Publication {
 	if staffID == nil {
-		return
+		return nil
 	}
-	a.publish(ctx, []string{StaffTopic(*staffID)}, Event{Name: "notification", Ref: strconv.FormatInt(*staffID, 10)})
+	return []Publication{{Topics: []string{StaffTopic(*staffID)}, Event: Event{Name: "notification", Ref: strconv.FormatInt(*staffID, 10)}}}
 }
 
 // StaffTopic is the live topic of one staff user's notifications.
 func StaffTopic(id int64) string { return "staff:" + strconv.FormatInt(id, 10) }
 
-// publish sends one event to several topics; a lost event only delays a refresh, so failures
+// publishEach sends events to their topics; a lost event only delays a refresh, so failures
 // are logged.
-func (a *App) publish(ctx context.Context, topics []string, ev Event) {
-	if a.Broker == nil {
+func (a *App) publishEach(ctx context.Context, pubs ...Publication) {
+	if a.Broker == nil || len(pubs) == 0 {
 		return
 	}
-	if err := a.Broker.PublishAll(ctx, topics, ev); err != nil {
-		a.Log.Warn("publish live event", "topics", topics, "err", err)
+	if err := a.Broker.PublishEach(ctx, pubs...); err != nil {
+		a.Log.Warn("publish live event", "events", len(pubs), "err", err)
 	}
 }
 

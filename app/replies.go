@@ -93,8 +93,7 @@ func (a *App) ReplyAsContact(ctx context.Context, p models.PortalSettings, scope
 		a.discard(ctx, files)
 		return t, err
 	}
-	a.publishTicket(ctx, t, EventTicketUpdated)
-	a.publishStaff(ctx, t.OwnerID)
+	a.publishEach(ctx, append([]Publication{ticketPublication(t, EventTicketUpdated)}, staffPublications(t.OwnerID)...)...)
 	return t, nil
 }
 
@@ -107,9 +106,11 @@ func (a *App) ReplyAsStaff(ctx context.Context, u models.StaffUser, ticketID int
 // publishTicket tells the ticket's page and its contact's and company's listings that it
 // changed. Called after commit only; a failed publish costs a page its live update, not data.
 func (a *App) publishTicket(ctx context.Context, t models.Ticket, name string) {
-	if a.Broker == nil {
-		return
-	}
+	a.publishEach(ctx, ticketPublication(t, name))
+}
+
+// ticketPublication is the event publishTicket sends, for publishing with others at once.
+func ticketPublication(t models.Ticket, name string) Publication {
 	// "queue" feeds the agents' desk (D-9): every ticket change refreshes open queue pages.
 	topics := []string{"ticket:" + t.Ref(), "queue"}
 	if t.ContactID != nil {
@@ -118,9 +119,7 @@ func (a *App) publishTicket(ctx context.Context, t models.Ticket, name string) {
 	if t.CompanyID != nil {
 		topics = append(topics, "company:"+strconv.FormatInt(*t.CompanyID, 10))
 	}
-	if err := a.Broker.PublishAll(ctx, topics, Event{Name: name, Ref: t.Ref()}); err != nil {
-		a.Log.Warn("publish live event", "topics", topics, "err", err)
-	}
+	return Publication{Topics: topics, Event: Event{Name: name, Ref: t.Ref()}}
 }
 
 // storeUploads stores each file (sniffing its real type; a declared type is never trusted) and
