@@ -31,29 +31,21 @@ func BenchmarkCheckPassword(b *testing.B) {
 
 // BenchmarkResolveSession is the per-request cost of a signed-in page before the handler runs.
 func BenchmarkResolveSession(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			var db *models.DB
-			if engine == "sqlite" {
-				db = dbtest.SQLite(b)
-			} else {
-				db = dbtest.Postgres(b)
-			}
-			a := app.New(models.NewStores(db), nil, slog.New(slog.NewTextHandler(io.Discard, nil)),
-				app.Options{SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour})
-			ctx := context.Background()
-			token, err := a.StartSession(ctx, models.KindStaff, 1, "127.0.0.1", "bench")
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := a.ResolveSession(ctx, token, 0); err != nil {
-						b.Fatal(err)
-					}
+	dbtest.BenchEngines(b, func(b *testing.B, db *models.DB) {
+		a := app.New(models.NewStores(db), nil, slog.New(slog.NewTextHandler(io.Discard, nil)),
+			app.Options{SessionIdle: time.Hour, SessionLifetime: 12 * time.Hour})
+		ctx := context.Background()
+		token, err := a.StartSession(ctx, models.KindStaff, 1, "127.0.0.1", "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := a.ResolveSession(ctx, token, 0); err != nil {
+					b.Fatal(err)
 				}
-			})
+			}
 		})
-	}
+	})
 }

@@ -222,35 +222,27 @@ func TestKBStoreEditing(t *testing.T) {
 func BenchmarkKBSearch(b *testing.B) {
 	words := []string{"password", "invoice", "account", "billing", "export", "login", "printer", "network",
 		"refund", "shipping", "warranty", "update", "install", "license", "backup", "restore"}
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			var db *models.DB
-			if engine == "sqlite" {
-				db = dbtest.SQLite(b)
-			} else {
-				db = dbtest.Postgres(b)
+	dbtest.BenchEngines(b, func(b *testing.B, db *models.DB) {
+		s := models.NewStores(db)
+		var arts []models.KBArticle
+		for i := 0; i < 1000; i++ {
+			w1, w2, w3 := words[i%len(words)], words[(i*7)%len(words)], words[(i*13)%len(words)]
+			arts = append(arts, models.KBArticle{Slug: fmt.Sprintf("article-%d", i),
+				Title:  fmt.Sprintf("How to %s your %s (%d)", w1, w2, i),
+				Body:   fmt.Sprintf("This article explains %s, %s and %s in detail. %s", w1, w2, w3, longText),
+				Status: models.ArticlePublished})
+		}
+		kbFixture(b, s, arts...)
+		ctx := context.Background()
+		queries := [][]string{{"password"}, {"billing", "refund"}, {"printer", "network", "install"}, {"nothing"}}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			q := models.KBSearchQuery{Terms: queries[i%len(queries)], Limit: 10}
+			if _, _, err := s.KB.Search(ctx, q); err != nil {
+				b.Fatal(err)
 			}
-			s := models.NewStores(db)
-			var arts []models.KBArticle
-			for i := 0; i < 1000; i++ {
-				w1, w2, w3 := words[i%len(words)], words[(i*7)%len(words)], words[(i*13)%len(words)]
-				arts = append(arts, models.KBArticle{Slug: fmt.Sprintf("article-%d", i),
-					Title:  fmt.Sprintf("How to %s your %s (%d)", w1, w2, i),
-					Body:   fmt.Sprintf("This article explains %s, %s and %s in detail. %s", w1, w2, w3, longText),
-					Status: models.ArticlePublished})
-			}
-			kbFixture(b, s, arts...)
-			ctx := context.Background()
-			queries := [][]string{{"password"}, {"billing", "refund"}, {"printer", "network", "install"}, {"nothing"}}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				q := models.KBSearchQuery{Terms: queries[i%len(queries)], Limit: 10}
-				if _, _, err := s.KB.Search(ctx, q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 const longText = `Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut

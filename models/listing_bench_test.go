@@ -85,56 +85,48 @@ func must(b testing.TB, err error) {
 // tickets: one page (25 rows) of a contact's own tickets, of their company's, of the desk's
 // queue (unfiltered, and one owner's), and a 200-message thread.
 func BenchmarkListings(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			var db *models.DB
-			if engine == "sqlite" {
-				db = dbtest.SQLite(b)
-			} else {
-				db = dbtest.Postgres(b)
-			}
-			w := newListingWorld(b, db)
-			ctx := context.Background()
-			mine := models.PortalScope{ContactID: w.contact.ID}
-			org := models.PortalScope{ContactID: w.contact.ID, CompanyID: w.company.ID}
-			run := func(name string, f func() (int, error), want int) {
-				b.Run(name, func(b *testing.B) {
-					for b.Loop() {
-						n, err := f()
-						if err != nil || n != want {
-							b.Fatalf("%d rows, %v; want %d", n, err, want)
-						}
+	dbtest.BenchEngines(b, func(b *testing.B, db *models.DB) {
+		w := newListingWorld(b, db)
+		ctx := context.Background()
+		mine := models.PortalScope{ContactID: w.contact.ID}
+		org := models.PortalScope{ContactID: w.contact.ID, CompanyID: w.company.ID}
+		run := func(name string, f func() (int, error), want int) {
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					n, err := f()
+					if err != nil || n != want {
+						b.Fatalf("%d rows, %v; want %d", n, err, want)
 					}
-				})
-			}
-			run("portal/mine", func() (int, error) {
-				p, err := w.s.Tickets.ForPortal(ctx, mine, models.PortalQuery{View: models.ViewMine})
-				return len(p.Rows), err
-			}, 25)
-			run("portal/org", func() (int, error) {
-				p, err := w.s.Tickets.ForPortal(ctx, org, models.PortalQuery{View: models.ViewOrg})
-				return len(p.Rows), err
-			}, 25)
-			run("desk/queue", func() (int, error) {
-				p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{})
-				return len(p.Rows), err
-			}, 25)
-			run("desk/owner", func() (int, error) {
-				p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{OwnerID: w.agent.ID, Status: models.QueueAll})
-				return len(p.Rows), err
-			}, 25)
-			run("desk/channel", func() (int, error) {
-				p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{Channel: models.ChannelAPI})
-				return len(p.Rows), err
-			}, 25)
-			run("thread/200", func() (int, error) {
-				th, err := w.s.Tickets.LatestThread(ctx, w.long.ID)
-				if err != nil {
-					return 0, err
 				}
-				m, err := w.s.Tickets.Messages(ctx, th.ID, false)
-				return len(m), err
-			}, 200)
-		})
-	}
+			})
+		}
+		run("portal/mine", func() (int, error) {
+			p, err := w.s.Tickets.ForPortal(ctx, mine, models.PortalQuery{View: models.ViewMine})
+			return len(p.Rows), err
+		}, 25)
+		run("portal/org", func() (int, error) {
+			p, err := w.s.Tickets.ForPortal(ctx, org, models.PortalQuery{View: models.ViewOrg})
+			return len(p.Rows), err
+		}, 25)
+		run("desk/queue", func() (int, error) {
+			p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{})
+			return len(p.Rows), err
+		}, 25)
+		run("desk/owner", func() (int, error) {
+			p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{OwnerID: w.agent.ID, Status: models.QueueAll})
+			return len(p.Rows), err
+		}, 25)
+		run("desk/channel", func() (int, error) {
+			p, err := w.s.Tickets.Queue(ctx, models.DeskQuery{Channel: models.ChannelAPI})
+			return len(p.Rows), err
+		}, 25)
+		run("thread/200", func() (int, error) {
+			th, err := w.s.Tickets.LatestThread(ctx, w.long.ID)
+			if err != nil {
+				return 0, err
+			}
+			m, err := w.s.Tickets.Messages(ctx, th.ID, false)
+			return len(m), err
+		}, 200)
+	})
 }

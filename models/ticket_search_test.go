@@ -372,50 +372,42 @@ func TestInboxAll(t *testing.T) {
 // 10 tickets each; every ticket a thread of a customer message, an agent reply and a note) as
 // one contact, in their own and their organisation's view.
 func BenchmarkSearchPortal(b *testing.B) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
-			var db *models.DB
-			if engine == "sqlite" {
-				db = dbtest.SQLite(b)
-			} else {
-				db = dbtest.Postgres(b)
-			}
-			w := newSearchWorld(b, db)
-			seedSearchBench(b, w)
-			if engine == "postgres" {
-				db.Gorm.Exec("ANALYZE")
-			}
-			ctx := context.Background()
-			var c models.Contact
-			if err := db.Gorm.Where("email = ?", "c7-2@bench.example").Take(&c).Error; err != nil {
-				b.Fatal(err)
-			}
-			mine := models.PortalScope{ContactID: c.ID}
-			org := models.PortalScope{ContactID: c.ID, CompanyID: *c.CompanyID}
-			for _, bc := range []struct {
-				name, view, q string
-				scope         models.PortalScope
-			}{
-				{"mine/subject", models.ViewMine, "shipping", mine},
-				{"mine/message-words", models.ViewMine, "invoice password", mine},
-				{"mine/everywhere", models.ViewMine, "working", mine},
-				{"mine/none", models.ViewMine, "xylophone", mine},
-				{"org/subject", models.ViewOrg, "network", org},
-				{"org/everywhere", models.ViewOrg, "looking", org},
-				{"org/rare", models.ViewOrg, "ticket1237", org},
-				{"org/elsewhere-only", models.ViewOrg, "printer", org},
-				{"org/note-only", models.ViewOrg, "canary", org},
-			} {
-				b.Run(bc.name, func(b *testing.B) {
-					for b.Loop() {
-						if _, err := w.s.Tickets.SearchPortal(ctx, bc.scope, bc.view, bc.q, 25); err != nil {
-							b.Fatal(err)
-						}
+	dbtest.BenchEngines(b, func(b *testing.B, db *models.DB) {
+		w := newSearchWorld(b, db)
+		seedSearchBench(b, w)
+		if db.Dialect == models.Postgres {
+			db.Gorm.Exec("ANALYZE")
+		}
+		ctx := context.Background()
+		var c models.Contact
+		if err := db.Gorm.Where("email = ?", "c7-2@bench.example").Take(&c).Error; err != nil {
+			b.Fatal(err)
+		}
+		mine := models.PortalScope{ContactID: c.ID}
+		org := models.PortalScope{ContactID: c.ID, CompanyID: *c.CompanyID}
+		for _, bc := range []struct {
+			name, view, q string
+			scope         models.PortalScope
+		}{
+			{"mine/subject", models.ViewMine, "shipping", mine},
+			{"mine/message-words", models.ViewMine, "invoice password", mine},
+			{"mine/everywhere", models.ViewMine, "working", mine},
+			{"mine/none", models.ViewMine, "xylophone", mine},
+			{"org/subject", models.ViewOrg, "network", org},
+			{"org/everywhere", models.ViewOrg, "looking", org},
+			{"org/rare", models.ViewOrg, "ticket1237", org},
+			{"org/elsewhere-only", models.ViewOrg, "printer", org},
+			{"org/note-only", models.ViewOrg, "canary", org},
+		} {
+			b.Run(bc.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := w.s.Tickets.SearchPortal(ctx, bc.scope, bc.view, bc.q, 25); err != nil {
+						b.Fatal(err)
 					}
-				})
-			}
-		})
-	}
+				}
+			})
+		}
+	})
 }
 
 // seedSearchBench writes the benchmark's 2,000 tickets with batched statements.

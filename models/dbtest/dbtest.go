@@ -212,6 +212,13 @@ func Engines(t *testing.T, fn func(t *testing.T, db *models.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// BenchEngines is Engines for benchmarks.
+func BenchEngines(b *testing.B, fn func(b *testing.B, db *models.DB)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, Postgres(b)) })
+}
+
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
