@@ -465,3 +465,51 @@ func seedSearchBench(b testing.TB, w *searchWorld) {
 
 const benchText = `We tried restarting it twice, checked the cables and the settings page, and asked a colleague
 to try from another desk. The problem stays the same and the whole team is waiting on it, so any help is welcome.`
+
+// TestSearchPortalSQLitePlans: SQLite reads a small scope's messages first when the words are
+// common across the help desk, and the full-text index first otherwise; both find the same
+// tickets, newest first, and never an internal note.
+func TestSearchPortalSQLitePlans(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newSearchWorld(t, db)
+		ctx := context.Background()
+		var gils []models.Ticket
+		for i := range 30 {
+			gils = append(gils, w.ticket(t, w.gil, fmt.Sprintf("Globex %d", i), "The printer jams again", "n"))
+		}
+		a1 := w.ticket(t, w.ann, "First", "Our printer jams", "n")
+		w.ticket(t, w.ann, "Secret", "Paper tray", "printer jams in the note only")
+		b1 := w.ticket(t, w.ben, "Ben's", "A printer jams here too", "n")
+		a2 := w.ticket(t, w.ann, "Second", "The printer jams on Mondays", "n")
+		ann := models.PortalScope{ContactID: w.ann.ID, CompanyID: w.acme.ID}
+		gil := models.PortalScope{ContactID: w.gil.ID}
+		cases := []struct {
+			name, view, words string
+			scope             models.PortalScope
+			plan              string
+			want              []string
+		}{
+			{"own tickets, common words", models.ViewMine, "printer jams", ann, "scope", refs(a2, a1)},
+			{"organisation, common word", models.ViewOrg, "printer", ann, "scope", refs(a2, b1, a1)},
+			{"own tickets, rare word", models.ViewMine, "mondays", ann, "index", refs(a2)},
+			{"large scope, common word", models.ViewMine, "printer", gil, "index", nil},
+		}
+		for _, c := range cases {
+			if db.Dialect == models.SQLite {
+				plan, err := w.s.Tickets.SQLiteMessagePlan(ctx, c.scope, c.view, c.words)
+				if err != nil || plan != c.plan {
+					t.Errorf("%s: plan %q, %v; want %q", c.name, plan, err, c.plan)
+				}
+			}
+			want := c.want
+			if want == nil {
+				for i := len(gils) - 1; i >= 0; i-- {
+					want = append(want, gils[i].Ref())
+				}
+			}
+			if got := w.search(t, c.scope, c.view, c.words); !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", c.name, got, want)
+			}
+		}
+	})
+}
