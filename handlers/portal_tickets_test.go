@@ -266,16 +266,30 @@ func countStatements(db *models.DB) *atomic.Int64 {
 	return &n
 }
 
+// fewestStatements counts the statements of load, run three times with the cached lookups
+// forgotten (so that they are counted too), and returns the fewest: the portal settings are
+// cached for a while, and a load during which that cache expires reads them again (seen on a
+// slow CI run).
+func fewestStatements(s *testServer, n *atomic.Int64, load func()) int64 {
+	fewest := int64(-1)
+	for range 3 {
+		s.app.ForgetLookups()
+		n.Store(0)
+		load()
+		if got := n.Load(); fewest < 0 || got < fewest {
+			fewest = got
+		}
+	}
+	return fewest
+}
+
 // The listing page runs the same number of SQL statements however many tickets there are.
 func TestPortalListingStatementsConstant(t *testing.T) {
 	db := dbtest.SQLite(t)
 	w := newTicketWorld(t, db)
 	n := countStatements(db)
 	measure := func() int64 {
-		w.s.app.ForgetLookups() // counted cold: the cached lookups are fetched too
-		n.Store(0)
-		wantStatus(t, w.ann.get("/portal"), http.StatusOK)
-		return n.Load()
+		return fewestStatements(w.s, n, func() { wantStatus(t, w.ann.get("/portal"), http.StatusOK) })
 	}
 	w.ticket(t, w.annC, "one")
 	few := measure()
