@@ -1,0 +1,5 @@
+-- pgbench script: the two statements of a "My tickets" page (session with account, first page),
+-- with a real session's token hash and Alice's contact id substituted for :token and :contact.
+--   pgbench -n -M prepared -c 16 -j 2 -T 10 -D token=<hash> -D contact=<id> -f pg-listing.sql perf
+SELECT s.token_hash, s.user_kind, s.user_id, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, c.id, c.email, c.name, c.password_hash, c.email_verified_at, c.company_id, c.owner_id, c.phone, c.language, c.active, c.properties, c.last_login_at, c.created_at, c.updated_at, u.id, u.email, u.name, u.role, u.password_hash, u.active, u.language, u.last_login_at, u.created_at, u.updated_at FROM sessions s LEFT JOIN contacts c ON s.user_kind = 'contact' AND c.id = s.user_id LEFT JOIN staff_users u ON s.user_kind = 'staff' AND u.id = s.user_id WHERE s.token_hash = :token;
+SELECT tickets.id, tickets.number, tickets.subject, tickets.stage_id, tickets.is_closed, tickets.created_at, tickets.last_activity_at FROM tickets WHERE tickets.contact_id = :contact ORDER BY tickets.last_activity_at DESC, tickets.id DESC LIMIT 26;
