@@ -190,9 +190,7 @@ func TestE2ESSOSAML(t *testing.T) {
 	db := dbtest.SQLite(t)
 	s := newLiveServer(t, db)
 	// crewjam dates requests and assertions by the real time: put the app's clock on it.
-	s.clock.mu.Lock()
-	s.clock.t = time.Now().UTC()
-	s.clock.mu.Unlock()
+	s.clock.Set(time.Now().UTC())
 	_, pw := s.staff(models.RoleAdmin, "ada@example.com")
 	ctx := context.Background()
 	idp := newSSOE2EIdP(t) // before the browser, so that it closes after it
