@@ -7,8 +7,10 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,10 +214,30 @@ func TestE2ETwoInstancesLiveUpdates(t *testing.T) {
 		tookList.Round(time.Millisecond), tookPage.Round(time.Millisecond), liveTarget)
 	pg.waitTrue("the reason in place of the reply box", `!document.querySelector("#reply-body") && document.querySelector("section.reply .card")?.textContent.trim() === `+
 		jsString("This ticket is closed, so it takes no more replies. To follow up, submit a new ticket."))
+
+	// Reopened, the ticket's page gets its reply box back, in place of the reason.
+	reopened := d.pipe.Stages[0].ID
+	if saved, err := a.app.UpdateTicket(ctx, agent, tk.ID, app.TicketChange{StageID: &reopened}); err != nil || saved.IsClosed {
+		t.Fatalf("reopen the ticket through A: closed %v, %v", saved.IsClosed, err)
+	}
+	pg.waitTrue("the reply box back on B's ticket page", `document.querySelectorAll("#reply-body").length === 1 && `+
+		`!document.querySelector("section.reply .card") && document.querySelectorAll("section#reply").length === 1 && `+
+		`document.querySelector("#reply form input[name=_csrf]")?.value === document.querySelector("#conversation").closest("body").getAttribute("hx-headers").match(/"X-CSRF-Token": "([^"]+)"/)[1]`)
 	for _, tb := range []*tab{pg, list} {
 		if !eval[bool](tb, `window.__marker === true`) {
 			t.Errorf("%s on B reloaded instead of updating in place", tb.name)
 		}
+	}
+	// The box that came back live sends a reply.
+	pg.retype("reply-body", "Thanks for reopening it.")
+	if status := pg.submit(`#reply button[type=submit]`); status != http.StatusOK {
+		t.Fatalf("reply through the restored box: status %d", status)
+	}
+	if got := pg.text("#flash [role=status]"); got != "Your reply was sent." {
+		t.Errorf("flash after replying through the restored box = %q", got)
+	}
+	if !strings.Contains(pg.text("#conversation"), "Thanks for reopening it.") {
+		t.Error("the reply through the restored box is not in the conversation")
 	}
 }
 

@@ -19,6 +19,9 @@ func (h *Handler) showPortalThread(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Query("reply") == "closed" {
+		vm.ReplyBox = "swap" // the page shows the reason; an open ticket brings its box back
+	}
 	return h.render(c, fiber.StatusOK, "partials/portal/thread", vm)
 }
 
@@ -61,7 +64,7 @@ func (h *Handler) showReplyForm(c *fiber.Ctx, status int, body, field, msgKey st
 		return err
 	}
 	vm.Errors[field] = vm.T(msgKey)
-	vm.Body = body
+	vm.Body, vm.ReplyBox = body, "page"
 	return h.render(c, status, "pages/portal/ticket", vm)
 }
 

@@ -170,6 +170,10 @@ type portalTicketPage struct {
 	Events       string            // its live-update stream
 	Body         string            // the reply being written, kept when the form comes back
 	Errors       map[string]string // reply form errors
+	// ReplyBox says how the reply box of an open ticket is drawn: "page" on the page, "swap"
+	// out of band in the thread fragment (the page shows a closed ticket's reason, and the
+	// ticket has been reopened), "" not at all (a fragment leaves the box being typed in alone).
+	ReplyBox string
 }
 
 // showPortalTicket shows a ticket the customer may see, with its most recent thread and no
@@ -180,6 +184,7 @@ func (h *Handler) showPortalTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	vm.ReplyBox = "page"
 	return h.render(c, fiber.StatusOK, "pages/portal/ticket", vm)
 }
 

@@ -429,6 +429,31 @@ func TestClosedTicketTakesNoReply(t *testing.T) {
 	if !strings.Contains(readBody(t, resp), "takes no more replies") {
 		t.Fatal("reply to a closed ticket not refused")
 	}
+
+	// A live page's refetch of the thread swaps the reply section only when its state changed:
+	// the reason while the ticket is closed; the box when a page still showing the reason
+	// finds the ticket reopened; nothing when the page shows the box (it may hold a draft).
+	thread := func(query string) string {
+		return readBody(t, w.ann.get(page+"/thread"+query, "HX-Request", "true"))
+	}
+	if got := thread("?reply=closed"); !strings.Contains(got, `hx-swap-oob="true"`) || !strings.Contains(got, "This ticket is closed") {
+		t.Fatalf("closed ticket's thread fragment lacks the reason out of band:\n%s", got)
+	}
+	agent, _ := w.s.staff(models.RoleAgent, "agent@example.com")
+	open := w.pipe.Stages[0].ID
+	if _, err := w.s.app.UpdateTicket(context.Background(), agent, tk.ID, app.TicketChange{StageID: &open}); err != nil {
+		t.Fatal(err)
+	}
+	got := thread("?reply=closed")
+	if !strings.Contains(got, `<section id="reply" aria-labelledby="reply-heading" class="reply" hx-swap-oob="true">`) ||
+		!strings.Contains(got, `name="body"`) || !strings.Contains(got, `name="_csrf"`) || strings.Contains(got, "This ticket is closed") {
+		t.Fatalf("reopened ticket's thread fragment does not bring the box back:\n%s", got)
+	}
+	for _, q := range []string{"?reply=box", ""} {
+		if got := thread(q); strings.Contains(got, `id="reply"`) {
+			t.Fatalf("thread fragment%s replaces the page's reply box:\n%s", q, got)
+		}
+	}
 }
 
 func TestAgentReplyMailsTheCustomerAndNotesDoNot(t *testing.T) {
