@@ -144,6 +144,16 @@ func (a *App) SaveContact(ctx context.Context, id int64, in ContactInput) (model
 	if err != nil {
 		return models.Contact{}, err
 	}
+	watch, err := a.watchAccess(ctx, func(lists []int64) ([]models.Contact, error) {
+		target := id
+		if target == 0 {
+			target = c.ID // 0 until created: on no list
+		}
+		return a.Stores.Contacts.MembersByIDs(ctx, lists, []int64{target})
+	})
+	if err != nil {
+		return models.Contact{}, err
+	}
 	now := a.Now()
 	if id == 0 {
 		c.CreatedAt, c.UpdatedAt = now, now
@@ -167,6 +177,7 @@ func (a *App) SaveContact(ctx context.Context, id int64, in ContactInput) (model
 	if err != nil {
 		return models.Contact{}, err
 	}
+	watch.inviteJoined(ctx, a)
 	return a.Stores.Contacts.ByID(ctx, c.ID)
 }
 
@@ -219,6 +230,16 @@ func (a *App) SaveCompany(ctx context.Context, id int64, in CompanyInput) (model
 		return co, err
 	}
 	co.Properties = props
+	// A list's rule may name the company: renaming it can put its contacts on an access list.
+	var watch *accessWatch
+	if id != 0 {
+		watch, err = a.watchAccess(ctx, func(lists []int64) ([]models.Contact, error) {
+			return a.Stores.Contacts.MembersOfCompany(ctx, lists, id)
+		})
+		if err != nil {
+			return models.Company{}, err
+		}
+	}
 	now := a.Now()
 	if id == 0 {
 		co.CreatedAt, co.UpdatedAt = now, now
@@ -229,6 +250,7 @@ func (a *App) SaveCompany(ctx context.Context, id int64, in CompanyInput) (model
 	if err != nil {
 		return models.Company{}, err
 	}
+	watch.inviteJoined(ctx, a)
 	return a.Stores.Companies.ByID(ctx, co.ID)
 }
 
@@ -330,6 +352,54 @@ func (a *App) RemoveListMembers(ctx context.Context, listID int64, contactIDs []
 		return models.Invalid("members", "contacts.error.list_not_static")
 	}
 	return a.Stores.Contacts.RemoveFromList(ctx, listID, contactIDs)
+}
+
+// accessWatch notes which of some contacts are on the portal's access lists before a change
+// to them, so that whoever the change puts on one gets their invitation (SPEC P-4, "when a
+// contact is added to such a list"): a new contact, or one whose details come to match an
+// active list's rule. A nil watch, outside access-list mode, does nothing.
+type accessWatch struct {
+	p      models.PortalSettings
+	find   func(lists []int64) ([]models.Contact, error)
+	before map[int64]bool
+}
+
+// watchAccess starts an accessWatch over the contacts find returns for the access lists.
+func (a *App) watchAccess(ctx context.Context, find func(lists []int64) ([]models.Contact, error)) (*accessWatch, error) {
+	p, err := a.Portal(ctx)
+	if err != nil || p.AccessMode != models.AccessLists || len(p.AccessLists) == 0 {
+		return nil, err
+	}
+	w := &accessWatch{p: p, find: find, before: map[int64]bool{}}
+	members, err := find(p.AccessLists)
+	for _, c := range members {
+		w.before[c.ID] = true
+	}
+	return w, err
+}
+
+// inviteJoined invites the watched contacts who are on an access list now and were not before.
+// The change itself has been committed by then: a failure is logged, not returned; saving the
+// portal's access settings again sends whatever invitation was missed.
+func (w *accessWatch) inviteJoined(ctx context.Context, a *App) int {
+	if w == nil {
+		return 0
+	}
+	after, err := w.find(w.p.AccessLists)
+	var joined []models.Contact
+	for _, c := range after {
+		if !w.before[c.ID] {
+			joined = append(joined, c)
+		}
+	}
+	n := 0
+	if err == nil {
+		n, err = a.InviteContacts(ctx, w.p, joined)
+	}
+	if err != nil {
+		a.Log.Error("invite contacts who joined an access list", "err", err)
+	}
+	return n
 }
 
 // inviteIfAccessList invites contacts (or, for nil, every member of the list) when the portal

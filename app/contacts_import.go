@@ -421,6 +421,7 @@ func slicesChunk[T any](s []T, n int) func(func([]T) bool) {
 // ImportResult counts what confirming did.
 type ImportResult struct {
 	Created, Updated, Skipped, Failed, Companies int
+	Invited                                      int // contacts the import put on an access list, invited to the portal
 }
 
 // ApplyImport writes a plan in transactions of models.MaxBatch rows each: the batch's missing
@@ -435,7 +436,17 @@ func (a *App) ApplyImport(ctx context.Context, p *ImportPlan) (ImportResult, err
 		}
 	}
 	for batch := range slicesChunk(todo, models.MaxBatch) {
-		err := a.Stores.InTx(ctx, func(tx *models.Stores) error {
+		emails := make([]string, len(batch))
+		for j, i := range batch {
+			emails[j] = p.File.Rows[i].Email
+		}
+		watch, err := a.watchAccess(ctx, func(lists []int64) ([]models.Contact, error) {
+			return a.Stores.Contacts.MembersByEmails(ctx, lists, emails)
+		})
+		if err != nil {
+			return res, err
+		}
+		err = a.Stores.InTx(ctx, func(tx *models.Stores) error {
 			n, err := a.importCompanies(ctx, tx, p, batch)
 			if err != nil {
 				return err
@@ -459,6 +470,7 @@ func (a *App) ApplyImport(ctx context.Context, p *ImportPlan) (ImportResult, err
 		if err != nil {
 			return res, err
 		}
+		res.Invited += watch.inviteJoined(ctx, a)
 		for _, i := range batch {
 			if p.Actions[i] == ImportCreate {
 				res.Created++
@@ -468,7 +480,7 @@ func (a *App) ApplyImport(ctx context.Context, p *ImportPlan) (ImportResult, err
 		}
 	}
 	a.Log.Info("contacts imported", "created", res.Created, "updated", res.Updated, "skipped", res.Skipped,
-		"failed", res.Failed, "companies", res.Companies)
+		"failed", res.Failed, "companies", res.Companies, "invited", res.Invited)
 	return res, nil
 }
 

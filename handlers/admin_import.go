@@ -53,7 +53,7 @@ func (h *Handler) showContactImport(c *fiber.Ctx) error {
 	if c.Query("done") == "1" {
 		n := func(k string) int { v, _ := strconv.Atoi(c.Query(k)); return max(v, 0) }
 		vm.Result = &app.ImportResult{Created: n("created"), Updated: n("updated"), Skipped: n("skipped"),
-			Failed: n("failed"), Companies: n("companies")}
+			Failed: n("failed"), Companies: n("companies"), Invited: n("invited")}
 	}
 	return h.render(c, fiber.StatusOK, "pages/admin/import", vm)
 }
@@ -243,6 +243,9 @@ func (h *Handler) confirmContactImport(c *fiber.Ctx) error {
 	h.setFlash(c, "info", "flash.contacts_imported")
 	q := "done=1&created=" + strconv.Itoa(res.Created) + "&updated=" + strconv.Itoa(res.Updated) +
 		"&skipped=" + strconv.Itoa(res.Skipped) + "&failed=" + strconv.Itoa(res.Failed) + "&companies=" + strconv.Itoa(res.Companies)
+	if res.Invited > 0 {
+		q += "&invited=" + strconv.Itoa(res.Invited)
+	}
 	return redirect(c, "/admin/contacts/import?"+q)
 }
 

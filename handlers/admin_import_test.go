@@ -121,6 +121,9 @@ func TestAdminContactImport(t *testing.T) {
 		}
 		body = readBody(t, admin.get(resp.Header.Get("Location")))
 		wantContains(t, body, "Import finished", `<dd id="import-created">1</dd>`, `<dd id="import-failed">2</dd>`)
+		wantNotContains(t, body, `id="import-invited"`) // not in access-list mode: nobody invited
+		wantContains(t, readBody(t, admin.get("/admin/contacts/import?done=1&created=1&invited=1")),
+			"Invited to the portal", `<dd id="import-invited">1</dd>`)
 		created, err := s.app.Stores.Contacts.ByEmail(ctx, "new@example.com")
 		if err != nil || created.Name != "New Person" || created.CompanyID == nil || created.Properties["plan"] != "gold" || !created.Active {
 			t.Fatalf("imported contact: %+v, %v", created, err)

@@ -195,5 +195,20 @@ func TestActiveListRuleAndPortalAccess(t *testing.T) {
 		resp, _ = admin.postAdmin(page, rule("Gold at example.com", [4]string{"property", "plan", "any_of", "gold, silver"}))
 		wantRedirect(t, resp, page)
 		wantStatus(t, s.browser().portalLogin("silver@example.com", pw), http.StatusSeeOther)
+
+		// A contact the admin adds who matches the rule joins the list, and so gets the
+		// invitation to set a password (SPEC P-4); one who does not match gets nothing.
+		resp, _ = admin.postAdmin("/admin/contacts/new", url.Values{"email": {"new-gold@example.com"}, "name": {"New"},
+			"active": {"yes"}, "prop_key": {"plan"}, "prop_value": {"gold"}})
+		wantStatus(t, resp, http.StatusSeeOther)
+		resp, _ = admin.postAdmin("/admin/contacts/new", url.Values{"email": {"new-bronze@example.com"}, "name": {"Other"},
+			"active": {"yes"}, "prop_key": {"plan"}, "prop_value": {"bronze"}})
+		wantStatus(t, resp, http.StatusSeeOther)
+		if got := outboxTo(t, s, "new-gold@example.com"); len(got) != 1 || got[0].Kind != "invite" {
+			t.Fatalf("e-mails to the new member: %+v, want one invitation", got)
+		}
+		if got := outboxTo(t, s, "new-bronze@example.com"); len(got) != 0 {
+			t.Fatalf("e-mails to a contact on no access list: %+v", got)
+		}
 	})
 }

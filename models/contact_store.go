@@ -126,6 +126,33 @@ func (s *ContactStore) RecordLogin(ctx context.Context, id int64, at time.Time) 
 // contacts matching the rules of the active ones), each once, in id order, in one query after
 // the lists themselves are read.
 func (s *ContactStore) MembersOf(ctx context.Context, listIDs []int64) ([]Contact, error) {
+	return s.members(ctx, listIDs, "", nil)
+}
+
+// MembersByIDs is MembersOf among the contacts with these ids only.
+func (s *ContactStore) MembersByIDs(ctx context.Context, listIDs, ids []int64) ([]Contact, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.members(ctx, listIDs, "c.id IN ?", ids)
+}
+
+// MembersByEmails is MembersOf among the contacts with these (normalised) addresses only.
+func (s *ContactStore) MembersByEmails(ctx context.Context, listIDs []int64, emails []string) ([]Contact, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	return s.members(ctx, listIDs, "c.email IN ?", emails)
+}
+
+// MembersOfCompany is MembersOf among one company's contacts only.
+func (s *ContactStore) MembersOfCompany(ctx context.Context, listIDs []int64, companyID int64) ([]Contact, error) {
+	return s.members(ctx, listIDs, "c.company_id = ?", companyID)
+}
+
+// members is MembersOf, narrowed by among (a condition over contacts aliased c, with its one
+// bound argument) unless among is empty.
+func (s *ContactStore) members(ctx context.Context, listIDs []int64, among string, amongArg any) ([]Contact, error) {
 	if len(listIDs) == 0 {
 		return nil, nil
 	}
@@ -156,7 +183,11 @@ func (s *ContactStore) MembersOf(ctx context.Context, listIDs []int64) ([]Contac
 		return nil, nil
 	}
 	var out []Contact
-	err := s.db.Gorm.WithContext(ctx).Table("contacts AS c").Select("c.*").
-		Where("("+strings.Join(conds, ") OR (")+")", args...).Order("c.id").Find(&out).Error
+	q := s.db.Gorm.WithContext(ctx).Table("contacts AS c").Select("c.*").
+		Where("("+strings.Join(conds, ") OR (")+")", args...)
+	if among != "" {
+		q = q.Where(among, amongArg)
+	}
+	err := q.Order("c.id").Find(&out).Error
 	return out, mapErr("list members", err)
 }
