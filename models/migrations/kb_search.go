@@ -1,11 +1,5 @@
 package migrations
 
-import (
-	"fmt"
-
-	"gorm.io/gorm"
-)
-
 // kbSearchStatements build the knowledge-base search index (SPEC K-1, STACK "search"). On
 // PostgreSQL a stored generated tsvector column with the title weighted A and the body B, under
 // a GIN index. On SQLite an FTS5 table with external content (the rows stay in kb_articles),
@@ -35,18 +29,4 @@ END`,
 END`,
 		`INSERT INTO kb_articles_fts (kb_articles_fts) VALUES ('rebuild')`,
 	},
-}
-
-// kbSearch is migration 0005_kb_search.
-func kbSearch(tx *gorm.DB, dialect string) error {
-	stmts, ok := kbSearchStatements[dialect]
-	if !ok {
-		return fmt.Errorf("migrations: unknown dialect %q", dialect)
-	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("0005_kb_search: %w\n%s", err, s)
-		}
-	}
-	return nil
 }

@@ -1,11 +1,5 @@
 package migrations
 
-import (
-	"fmt"
-
-	"gorm.io/gorm"
-)
-
 // 0008_message_tsv (PostgreSQL only): the words of each message are stored beside it. The
 // index of 0006 was on an expression, so every candidate row of a search had to compute
 // to_tsvector again to be rechecked — about 10 µs a message, most of a portal search's time
@@ -23,17 +17,4 @@ var messageTSVStatements = map[string][]string{
 		`DROP INDEX tickets_subject_search`,
 	},
 	"sqlite": {},
-}
-
-func messageTSV(tx *gorm.DB, dialect string) error {
-	stmts, ok := messageTSVStatements[dialect]
-	if !ok {
-		return fmt.Errorf("migrations: unknown dialect %q", dialect)
-	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("0008_message_tsv: %w\n%s", err, s)
-		}
-	}
-	return nil
 }

@@ -28,10 +28,10 @@ var All = []Migration{
 	{ID: "0002_portal_access", Up: sqlFile("0002_portal_access.sql")},
 	{ID: "0003_outbox", Up: sqlFile("0003_outbox.sql")},
 	{ID: "0004_sso", Up: sqlFile("0004_sso.sql")},
-	{ID: "0005_kb_search", Up: kbSearch},
-	{ID: "0006_ticket_search", Up: ticketSearch},
+	{ID: "0005_kb_search", Up: statements("0005_kb_search", kbSearchStatements)},
+	{ID: "0006_ticket_search", Up: statements("0006_ticket_search", ticketSearchStatements)},
 	{ID: "0007_desk", Up: sqlFile("0007_desk.sql")},
-	{ID: "0008_message_tsv", Up: messageTSV},
+	{ID: "0008_message_tsv", Up: statements("0008_message_tsv", messageTSVStatements)},
 }
 
 // macros are the few type names that differ between the two engines.
@@ -63,6 +63,23 @@ func Expand(sql, dialect string) (string, error) {
 		return "", fmt.Errorf("migrations: unknown macro near %q", sql[i:min(len(sql), i+20)])
 	}
 	return sql, nil
+}
+
+// statements runs a Go migration's statements for the dialect in order; for statements an SQL
+// file cannot hold (trigger bodies with semicolons).
+func statements(id string, byDialect map[string][]string) func(*gorm.DB, string) error {
+	return func(tx *gorm.DB, dialect string) error {
+		stmts, ok := byDialect[dialect]
+		if !ok {
+			return fmt.Errorf("migrations: unknown dialect %q", dialect)
+		}
+		for _, s := range stmts {
+			if err := tx.Exec(s).Error; err != nil {
+				return fmt.Errorf("%s: %w\n%s", id, err, s)
+			}
+		}
+		return nil
+	}
 }
 
 // sqlFile runs an embedded SQL file statement by statement (the SQLite driver runs only the

@@ -1,11 +1,5 @@
 package migrations
 
-import (
-	"fmt"
-
-	"gorm.io/gorm"
-)
-
 // ticketSearchStatements build the portal's ticket search index (SPEC T-1, STACK "search"):
 // ticket subjects and the bodies of customer-visible messages. Internal notes are never
 // indexed, so no query over these indexes can find a ticket by a word only a note holds.
@@ -63,18 +57,4 @@ END`,
 END`,
 		`INSERT INTO ticket_message_fts (rowid, body) SELECT id, substr(body, 1, 100000) FROM messages WHERE is_internal = 0`,
 	},
-}
-
-// ticketSearch is migration 0006_ticket_search.
-func ticketSearch(tx *gorm.DB, dialect string) error {
-	stmts, ok := ticketSearchStatements[dialect]
-	if !ok {
-		return fmt.Errorf("migrations: unknown dialect %q", dialect)
-	}
-	for _, s := range stmts {
-		if err := tx.Exec(s).Error; err != nil {
-			return fmt.Errorf("0006_ticket_search: %w\n%s", err, s)
-		}
-	}
-	return nil
 }
