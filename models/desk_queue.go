@@ -31,7 +31,7 @@ type DeskQuery struct {
 	Channel    Channel
 	PipelineID int64
 	Priority   Priority
-	Search     string // a ticket reference, or words searched in subjects and public messages
+	Search     string // a ticket reference, or words searched in subjects, messages and internal notes
 	After      string // the cursor of the previous page's last row
 	Limit      int    // page size, 1…100 (default 25)
 }
@@ -155,7 +155,7 @@ func (s *TicketStore) searchQueue(ctx context.Context, q DeskQuery) (DeskPage, e
 	if len(terms) == 0 {
 		return DeskPage{}, nil
 	}
-	ids, err := s.matchCandidates(s.filtered(ctx, q), s.filtered(ctx, q), terms)
+	ids, err := s.matchCandidates(s.filtered(ctx, q), s.filtered(ctx, q), s.filtered(ctx, q), terms)
 	if err != nil || len(ids) == 0 {
 		return DeskPage{}, err
 	}

@@ -83,12 +83,13 @@ func (s *TicketStore) searchCandidates(ctx context.Context, scope PortalScope, v
 	if err != nil {
 		return nil, err
 	}
-	return s.matchCandidates(bySubject, byMessage, terms)
+	return s.matchCandidates(bySubject, byMessage, nil, terms)
 }
 
-// matchCandidates runs the two candidate queries of a search over two copies of one ticket
-// query (the portal's scope, or the desk's filters) and merges their ids, subject matches first.
-func (s *TicketStore) matchCandidates(bySubject, byMessage *gorm.DB, terms []string) ([]int64, error) {
+// matchCandidates runs the candidate queries of a search over copies of one ticket query (the
+// portal's scope, or the desk's filters) and merges their ids: subject matches first, then
+// public messages, then, when byNote is given (the desk only, never the portal), internal notes.
+func (s *TicketStore) matchCandidates(bySubject, byMessage, byNote *gorm.DB, terms []string) ([]int64, error) {
 	if s.db.Dialect == Postgres {
 		tsq, arg := tsQuery(KBSearchQuery{Terms: terms})
 		bySubject = bySubject.Where("tickets.subject_tsv @@ "+tsq, arg).
@@ -98,6 +99,11 @@ func (s *TicketStore) matchCandidates(bySubject, byMessage *gorm.DB, terms []str
 		byMessage = byMessage.Joins("JOIN messages ON messages.ticket_id = tickets.id AND NOT messages.is_internal").
 			Where("messages.body_tsv @@ "+tsq, arg).
 			Order("messages.id DESC")
+		if byNote != nil { // the notes' own partial index (0009)
+			byNote = byNote.Joins("JOIN messages ON messages.ticket_id = tickets.id AND messages.is_internal").
+				Where("messages.body_tsv @@ "+tsq, arg).
+				Order("messages.id DESC")
+		}
 	} else {
 		match := ftsMatch(KBSearchQuery{Terms: terms})
 		bySubject = bySubject.Joins("JOIN ticket_subject_fts ON ticket_subject_fts.rowid = tickets.id").
@@ -119,13 +125,22 @@ func (s *TicketStore) matchCandidates(bySubject, byMessage *gorm.DB, terms []str
 				Joins("JOIN ticket_message_fts ON ticket_message_fts.rowid = messages.id").
 				Where("ticket_message_fts MATCH ?", match).Order("ticket_message_fts.rowid DESC")
 		}
+		if byNote != nil {
+			byNote = byNote.Joins("JOIN messages ON messages.ticket_id = tickets.id AND messages.is_internal <> 0").
+				Joins("JOIN ticket_note_fts ON ticket_note_fts.rowid = messages.id").
+				Where("ticket_note_fts MATCH ?", match).Order("ticket_note_fts.rowid DESC")
+		}
+	}
+	queries := []*gorm.DB{bySubject, byMessage}
+	if byNote != nil {
+		queries = append(queries, byNote)
 	}
 	seen := map[int64]bool{}
 	var out []int64
-	for _, q := range []*gorm.DB{bySubject, byMessage} {
+	for _, q := range queries {
 		var ids []int64
 		if err := q.Select("tickets.id").Limit(ticketSearchCandidates).Scan(&ids).Error; err != nil {
-			return nil, mapErr("portal search candidates", err)
+			return nil, mapErr("search candidates", err)
 		}
 		for _, id := range ids {
 			if !seen[id] {

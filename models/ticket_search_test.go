@@ -352,6 +352,66 @@ func TestCountForPortal(t *testing.T) {
 	})
 }
 
+// The agents' search finds tickets by the words of internal notes too (through the notes' own
+// index, which follows notes made public and messages made notes), while the portal's search
+// over the same tickets still does not.
+func TestDeskSearchFindsInternalNotes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		w := newSearchWorld(t, db)
+		ctx := context.Background()
+		ann1 := w.ticket(t, w.ann, "Printer jams", "The paper feeder squeaks", "zebracanary: customer is on a legacy plan")
+		ben1 := w.ticket(t, w.ben, "Printer offline", "No network since Monday", "quietcanary and zebracanary both")
+		w.ticket(t, w.gil, "Invoice", "Refund please", "nothing to see")
+		desk := func(q string) []string {
+			t.Helper()
+			page, err := w.s.Tickets.Queue(ctx, models.DeskQuery{Status: models.QueueAll, Search: q})
+			if err != nil {
+				t.Fatalf("desk search %q: %v", q, err)
+			}
+			var got []string
+			for _, r := range page.Rows {
+				got = append(got, r.Ref())
+			}
+			slices.Sort(got)
+			return got
+		}
+		want := refs(ann1, ben1)
+		slices.Sort(want)
+		for q, want := range map[string][]string{"zebracanary": want, "quietcanary": refs(ben1), "squeaks": refs(ann1),
+			"legacy plan": refs(ann1), "printer": want, "nowhere": nil} {
+			if got := desk(q); !slices.Equal(got, want) {
+				t.Errorf("desk search %q = %v, want %v", q, got, want)
+			}
+		}
+		annOrg := models.PortalScope{ContactID: w.ann.ID, CompanyID: w.acme.ID}
+		if got := w.search(t, annOrg, models.ViewOrg, "zebracanary"); len(got) != 0 {
+			t.Errorf("the portal finds a note word: %v", got)
+		}
+
+		setInternal := func(id int64, internal bool) {
+			t.Helper()
+			if err := db.Gorm.Model(&models.Message{}).Where("id = ?", id).Update("is_internal", internal).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A message made a note is still found by the desk (now as a note), not by the portal.
+		setInternal(w.firstMessageID[ann1.ID], true)
+		if got := desk("squeaks"); !slices.Equal(got, refs(ann1)) {
+			t.Errorf("message made a note: desk search = %v", got)
+		}
+		if got := w.search(t, annOrg, models.ViewOrg, "squeaks"); len(got) != 0 {
+			t.Errorf("message made a note: the portal still finds it: %v", got)
+		}
+		// A note deleted is gone from the desk's search.
+		if err := db.Gorm.Where("id = ?", w.noteIDs[ben1.ID]).Delete(&models.Message{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := desk("quietcanary"); len(got) != 0 {
+			t.Errorf("deleted note still found: %v", got)
+		}
+	})
+}
+
 func TestInboxAll(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		s := models.NewStores(db)

@@ -32,6 +32,7 @@ var All = []Migration{
 	{ID: "0006_ticket_search", Up: statements("0006_ticket_search", ticketSearchStatements)},
 	{ID: "0007_desk", Up: sqlFile("0007_desk.sql")},
 	{ID: "0008_message_tsv", Up: statements("0008_message_tsv", messageTSVStatements)},
+	{ID: "0009_note_search", Up: statements("0009_note_search", noteSearchStatements)},
 }
 
 // macros are the few type names that differ between the two engines.
