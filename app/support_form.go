@@ -1,17 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/gabriel-vasile/mimetype"
 
 	"portico/models"
 )
@@ -23,12 +18,8 @@ const (
 	MaxCustomText        = 1_000  // characters of a one-line custom answer
 	MaxCustomTextarea    = 10_000 // characters of a multi-line custom answer
 	MaxTicketFiles       = 5
-	MaxTicketFileBytes   = 25 << 20 // each file
-	maxSupportFilename   = 255      // bytes of a stored file name
+	MaxTicketFileBytes   = MaxAttachmentBytes // each file, as on a reply
 )
-
-// supportSniffLen is how much of a file mimetype looks at (its default read limit).
-const supportSniffLen = 3072
 
 // TicketSubmission is what the support form submits. Only these values reach the ticket: the
 // contact, company, pipeline, stage, owner and inbox come from the session and the settings.
@@ -38,16 +29,8 @@ type TicketSubmission struct {
 	Category    string
 	Priority    string            // empty: normal
 	Custom      map[string]string // custom field key → answer; only configured keys are accepted
-	Files       []SubmittedFile
-	Lang        string // language of the page, used for the confirmation e-mail
-}
-
-// SubmittedFile is one attached file. Size is what the client declared; the content is counted
-// again while it is stored.
-type SubmittedFile struct {
-	Name    string
-	Size    int64
-	Content io.Reader
+	Files       []Upload          // stored as a reply's files are (storeUploads)
+	Lang        string            // language of the page, used for the confirmation e-mail
 }
 
 // SaveSupportForm checks and stores the support form's configuration. The chosen pipeline and
@@ -107,7 +90,11 @@ func (a *App) SubmitTicket(ctx context.Context, p models.PortalSettings, c model
 	if !ok {
 		return models.Ticket{}, errors.New("app: the support form's pipeline has no open stage")
 	}
-	files, err := a.storeTicketFiles(ctx, in.Files)
+	files, err := a.storeUploads(ctx, in.Files)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && ve.Field == "files" { // a file larger than it declared
+		err = models.Invalid("attachments", "error.supportform_file_too_large")
+	}
 	if err != nil {
 		return models.Ticket{}, err
 	}
@@ -139,7 +126,7 @@ func (a *App) SubmitTicket(ctx context.Context, p models.PortalSettings, c model
 		return a.SendEmail(ctx, tx, a.ticketCreatedEmail(p, c, t, in.Lang))
 	})
 	if err != nil {
-		a.dropSupportBlobs(ctx, files)
+		a.discard(ctx, files)
 		return models.Ticket{}, err
 	}
 	a.publishTicketCreated(ctx, c, t.Ref())
@@ -235,67 +222,6 @@ func (a *App) formPipeline(ctx context.Context, form models.SupportFormSettings)
 		a.Log.Warn("support form pipeline missing; using the default", "pipeline_id", form.PipelineID)
 	}
 	return a.Stores.Pipelines.Default(ctx)
-}
-
-// storeTicketFiles stores the attached files, each under a generated key with its sniffed
-// content type, and returns their records (not yet saved). A file that turns out larger than
-// the limit, whatever it declared, is a field error; on any failure nothing stays stored.
-func (a *App) storeTicketFiles(ctx context.Context, files []SubmittedFile) ([]models.Attachment, error) {
-	var out []models.Attachment
-	for _, f := range files {
-		head := make([]byte, supportSniffLen)
-		n, err := io.ReadFull(f.Content, head)
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-			a.dropSupportBlobs(ctx, out)
-			return nil, err
-		}
-		head = head[:n]
-		// One byte past the limit is enough to know the file is too large.
-		r := io.MultiReader(bytes.NewReader(head), io.LimitReader(f.Content, MaxTicketFileBytes+1-int64(n)))
-		key, size, sum, err := a.Storage.Put(ctx, r)
-		if err != nil {
-			a.dropSupportBlobs(ctx, out)
-			return nil, err
-		}
-		out = append(out, models.Attachment{PublicID: newKey(), Filename: supportFilename(f.Name), Size: size,
-			ContentType: mimetype.Detect(head).String(), StorageKey: key, SHA256: sum, CreatedAt: a.Now()})
-		if size > MaxTicketFileBytes {
-			a.dropSupportBlobs(ctx, out)
-			return nil, models.Invalid("attachments", "error.supportform_file_too_large")
-		}
-	}
-	return out, nil
-}
-
-// dropSupportBlobs deletes stored blobs nobody will reference; failures are logged.
-func (a *App) dropSupportBlobs(ctx context.Context, files []models.Attachment) {
-	for _, f := range files {
-		if err := a.Storage.Delete(context.WithoutCancel(ctx), f.StorageKey); err != nil {
-			a.Log.Warn("delete unused attachment blob", "err", err)
-		}
-	}
-}
-
-// supportFilename keeps the last element of a name the browser sent, without control characters,
-// at most maxSupportFilename bytes. It is only ever shown and sent back as a download name.
-func supportFilename(name string) string {
-	name = strings.ReplaceAll(name, "\\", "/")
-	name = path.Base(strings.ToValidUTF8(name, ""))
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	for len(name) > maxSupportFilename {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	if name == "" || name == "." || name == "/" {
-		return "attachment"
-	}
-	return name
 }
 
 // ticketCreatedEmail is the confirmation sent to the contact, in the page's language (else the

@@ -6,7 +6,6 @@ package handlers
 
 import (
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 
@@ -83,12 +82,7 @@ func (h *Handler) submitSupportForm(c *fiber.Ctx) error {
 			return h.renderSupportForm(c, in, models.Invalid("attachments", msgKey))
 		})
 	}
-	files, err := openAttachments(form)
-	if err != nil {
-		return err
-	}
-	defer closeFiles(files)
-	in.Files = files
+	in.Files = form.uploads()
 	t, err := h.app.SubmitTicket(c.UserContext(), p, *v.Contact, in)
 	if err != nil {
 		in.Files = nil
@@ -155,30 +149,6 @@ func supportFormErrors(b Base, err error) (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// openAttachments opens the received files for the app to store; the names the browser sent
-// are kept only as display names.
-func openAttachments(form *uploadForm) ([]app.SubmittedFile, error) {
-	var out []app.SubmittedFile
-	for _, f := range form.files {
-		r, err := f.spool.Open()
-		if err != nil {
-			closeFiles(out)
-			return nil, err
-		}
-		out = append(out, app.SubmittedFile{Name: f.name, Size: f.spool.Size(), Content: r})
-	}
-	return out, nil
-}
-
-// closeFiles closes the opened uploads.
-func closeFiles(files []app.SubmittedFile) {
-	for _, f := range files {
-		if cl, ok := f.Content.(io.Closer); ok {
-			cl.Close()
-		}
-	}
 }
 
 // ---------------------------------------------------------------------------------------------
