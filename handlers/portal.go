@@ -28,24 +28,41 @@ func (h *Handler) portalRouting(c *fiber.Ctx) error {
 		p = models.DefaultPortalSettings()
 	}
 	c.Locals(localPortal, p)
-	path := c.Path()
-	if p.CustomDomain != "" && strings.EqualFold(hostOnly(c.Hostname()), p.CustomDomain) {
+	routed, redirectTo, custom := portalRoute(p, c.Hostname(), c.Path())
+	if custom {
 		c.Locals(localPortalBase, "")
-		if !ownTopLevel(path) {
-			c.Path(strings.TrimSuffix("/portal"+path, "/"))
-		}
-		return c.Next()
+	} else {
+		c.Locals(localPortalBase, "/"+p.Slug)
 	}
-	base := "/" + p.Slug
-	c.Locals(localPortalBase, base)
+	if redirectTo != "" {
+		return c.Redirect(redirectTo+query(c), fiber.StatusMovedPermanently)
+	}
+	if routed != c.Path() {
+		c.Path(routed)
+	}
+	return c.Next()
+}
+
+// portalRoute is where the portal's settings send a request for path on host: the path the
+// router sees (/portal/… for the portal's slug, or anything but a few top-level paths on its
+// custom domain), or, for the portal's old or default address, the path to redirect to. custom
+// reports a request on the custom domain. portalRouting routes with it, and the body limits
+// (uploads.go) pick their rule with it before portalRouting has run.
+func portalRoute(p models.PortalSettings, host, path string) (routed, redirectTo string, custom bool) {
+	if p.CustomDomain != "" && strings.EqualFold(hostOnly(host), p.CustomDomain) {
+		if ownTopLevel(path) {
+			return path, "", true
+		}
+		return strings.TrimSuffix("/portal"+path, "/"), "", true
+	}
 	first, rest := splitFirst(path)
 	switch {
 	case first == p.Slug && p.Slug != "portal":
-		c.Path("/portal" + rest)
+		return "/portal" + rest, "", false
 	case first == "portal" && p.Slug != "portal", first != "" && first != p.Slug && contains(p.PreviousSlugs, first):
-		return c.Redirect(base+rest+query(c), fiber.StatusMovedPermanently)
+		return path, "/" + p.Slug + rest, false
 	}
-	return c.Next()
+	return path, "", false
 }
 
 // ownTopLevel reports paths that stay themselves on the custom domain: assets, health, branding

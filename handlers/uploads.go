@@ -176,24 +176,15 @@ func (h *Handler) ruleFor(c *fiber.Ctx) bodyRule {
 	return bodyRule{limit: smallBodyLimit}
 }
 
-// routedPath is the path portalRouting will give the request: /portal/… for the portal's slug
-// or custom domain. (portalRouting itself runs after this file's middleware.)
+// routedPath is the path portalRouting will give the request (it runs after this file's
+// middleware).
 func (h *Handler) routedPath(c *fiber.Ctx) string {
 	p, err := h.app.Portal(c.UserContext())
 	if err != nil {
 		p = models.DefaultPortalSettings()
 	}
-	path := c.Path()
-	if p.CustomDomain != "" && strings.EqualFold(hostOnly(c.Hostname()), p.CustomDomain) {
-		if ownTopLevel(path) {
-			return path
-		}
-		return "/portal" + path
-	}
-	if first, rest := splitFirst(path); strings.EqualFold(first, p.Slug) && p.Slug != "portal" {
-		return "/portal" + rest
-	}
-	return path
+	routed, _, _ := portalRoute(p, c.Hostname(), c.Path())
+	return routed
 }
 
 func matchSegments(pattern, segs []string) bool {
