@@ -318,10 +318,14 @@ func (h *Handler) deleteDeskView(c *fiber.Ctx) error {
 }
 
 // deskEvents streams the live events a desk page needs: the queue's, one ticket's (with
-// ?ticket=), and always the agent's own notifications.
+// ?ticket=), and always the agent's own notifications; with ?only=notifications, those alone
+// (the notification badge of the admin pages).
 func (h *Handler) deskEvents(c *fiber.Ctx) error {
 	me := h.viewer(c).Staff
 	topics := []string{app.StaffTopic(me.ID)}
+	if c.Query("only") == "notifications" {
+		return h.streamEvents(c, topics)
+	}
 	if ref := c.Query("ticket"); ref != "" {
 		n, err := models.ParseRef(ref)
 		if err != nil {

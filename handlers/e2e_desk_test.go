@@ -112,3 +112,53 @@ func TestE2EDeskAnswersAPortalTicket(t *testing.T) {
 		t.Logf("desk form post to customer page: %s", elapsed.Round(time.Millisecond))
 	})
 }
+
+// TestE2EAdminPagesShowNotificationsLive: an admin who owns a ticket works on the admin pages;
+// when the customer writes, the header's notification badge shows it without a reload. The
+// admin page listens to the admin's notifications only, not to the whole queue.
+func TestE2EAdminPagesShowNotificationsLive(t *testing.T) {
+	s := newLiveServer(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	c := s.customer(t, "Pat", "pat@example.com")
+	pipe := models.Pipeline{Name: "Support", IsDefault: true, Stages: []models.PipelineStage{
+		{Name: "New", Position: 1}, {Name: "Solved", Position: 2, IsClosed: true}}}
+	if err := s.app.Stores.Pipelines.Create(ctx, &pipe); err != nil {
+		t.Fatal(err)
+	}
+	admin, pw := s.staff(models.RoleAdmin, "ada@example.com")
+	tk := models.Ticket{Subject: "Owned by the admin", PipelineID: pipe.ID, StageID: pipe.Stages[0].ID,
+		SourceChannel: models.ChannelPortal, ContactID: &c.ID, OwnerID: &admin.ID}
+	if err := s.app.Stores.Tickets.Create(ctx, &tk); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, s.url)
+	b.adminSignIn("ada@example.com", pw)
+	b.waitTrue("the badge slot in the header", `document.querySelector(".site-header .notify a")?.getAttribute("href") === "/desk/notifications"`)
+	topic := app.StaffTopic(admin.ID)
+	for i := 0; s.app.Broker.Subscribers(topic) == 0; i++ {
+		if i > 200 {
+			t.Fatal("the admin page never opened its notification stream")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if n := s.app.Broker.Subscribers("queue"); n != 0 {
+		t.Errorf("an admin page listens to the queue (%d subscribers)", n)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#notify-count").length`); n != 0 {
+		t.Fatalf("a badge count before any notification")
+	}
+	eval[bool](b, `window.__marker = true`)
+
+	p, err := s.app.Portal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.ReplyAsContact(ctx, p, s.app.PortalScope(p, c), c, tk.Number, app.ReplyInput{Body: "Any news?"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitTrue("the notification count in the header", `document.querySelector(".site-header #notify-count")?.textContent.trim() === "1"`)
+	if !eval[bool](b, `window.__marker === true`) {
+		t.Error("the admin page reloaded instead of updating its badge")
+	}
+}
