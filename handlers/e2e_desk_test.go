@@ -25,11 +25,7 @@ func TestE2EDeskAnswersAPortalTicket(t *testing.T) {
 		s := newLiveServer(t, db)
 		ctx := context.Background()
 		c := s.customer(t, "Pat", "pat@example.com")
-		pipe := models.Pipeline{Name: "Support", IsDefault: true, Stages: []models.PipelineStage{
-			{Name: "New", Position: 1}, {Name: "Solved", Position: 2, IsClosed: true}}}
-		if err := s.app.Stores.Pipelines.Create(ctx, &pipe); err != nil {
-			t.Fatal(err)
-		}
+		pipe := s.supportPipeline(t)
 		_, agentPW := s.staff(models.RoleAgent, "agent@example.com")
 
 		agent := newBrowser(t, s.url)
@@ -120,11 +116,7 @@ func TestE2EAdminPagesShowNotificationsLive(t *testing.T) {
 	s := newLiveServer(t, dbtest.SQLite(t))
 	ctx := context.Background()
 	c := s.customer(t, "Pat", "pat@example.com")
-	pipe := models.Pipeline{Name: "Support", IsDefault: true, Stages: []models.PipelineStage{
-		{Name: "New", Position: 1}, {Name: "Solved", Position: 2, IsClosed: true}}}
-	if err := s.app.Stores.Pipelines.Create(ctx, &pipe); err != nil {
-		t.Fatal(err)
-	}
+	pipe := s.supportPipeline(t)
 	admin, pw := s.staff(models.RoleAdmin, "ada@example.com")
 	tk := models.Ticket{Subject: "Owned by the admin", PipelineID: pipe.ID, StageID: pipe.Stages[0].ID,
 		SourceChannel: models.ChannelPortal, ContactID: &c.ID, OwnerID: &admin.ID}

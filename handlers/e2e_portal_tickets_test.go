@@ -37,15 +37,22 @@ type ticketDesk struct {
 	ann, ben, gil models.Contact
 }
 
+// supportPipeline creates the default pipeline of the browser tests: New, then Solved (closed).
+func (s *liveServer) supportPipeline(t *testing.T) models.Pipeline {
+	t.Helper()
+	pipe := models.Pipeline{Name: "Support", IsDefault: true, Stages: []models.PipelineStage{
+		{Name: "New", Position: 1}, {Name: "Solved", Position: 2, IsClosed: true}}}
+	if err := s.app.Stores.Pipelines.Create(context.Background(), &pipe); err != nil {
+		t.Fatal(err)
+	}
+	return pipe
+}
+
 func newTicketDesk(t *testing.T, s *liveServer) *ticketDesk {
 	t.Helper()
 	ctx := context.Background()
 	d := &ticketDesk{s: s}
-	d.pipe = models.Pipeline{Name: "Support", IsDefault: true, Stages: []models.PipelineStage{
-		{Name: "New", Position: 1}, {Name: "Solved", Position: 2, IsClosed: true}}}
-	if err := s.app.Stores.Pipelines.Create(ctx, &d.pipe); err != nil {
-		t.Fatal(err)
-	}
+	d.pipe = s.supportPipeline(t)
 	d.acme, d.globex = models.Company{Name: "Acme"}, models.Company{Name: "Globex"}
 	for _, co := range []*models.Company{&d.acme, &d.globex} {
 		if err := s.app.Stores.Companies.Create(ctx, co); err != nil {
